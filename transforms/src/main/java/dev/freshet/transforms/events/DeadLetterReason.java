@@ -1,0 +1,23 @@
+package dev.freshet.transforms.events;
+
+/** Why a record could not be used. Stable names: they appear in dead-letter records and metrics. */
+public enum DeadLetterReason {
+  /** The payload is not a JSON object (or not decodable). */
+  MALFORMED_JSON,
+  /** A required field is absent or null. */
+  MISSING_FIELD,
+  /** A field holds a value of the wrong type (a string where a number is declared, say). */
+  WRONG_TYPE,
+  /** The event-type field holds a type the schema does not list. */
+  UNKNOWN_EVENT_TYPE,
+  /** The serialized record is larger than the schema's limit. */
+  OVERSIZED,
+  /** An outcome arrived after its event's label window had closed (the timeout label stands). */
+  OUTCOME_AFTER_TIMEOUT,
+  /** A second outcome for an event that is already labelled. */
+  DUPLICATE_OUTCOME,
+  /** An outcome whose event never arrived. */
+  ORPHAN_OUTCOME,
+  /** A second event with an id already seen. */
+  DUPLICATE_EVENT
+}

@@ -1,0 +1,143 @@
+package dev.freshet.transforms.events;
+
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
+
+/**
+ * Parses JSON records (Kafka values, JSON-lines files) into {@link Row}s of an {@link EventSchema}.
+ *
+ * <p>Every input ends as exactly one valid row or one {@link DeadLetter} carrying the raw payload
+ * and the reason; nothing is thrown out of a bundle. Valid rows are re-stamped with their own event
+ * time, so downstream windows, state and timers work in event time. Counts are Beam metrics in
+ * namespace {@value #METRICS_NAMESPACE}: {@code <source>_in}, {@code <source>_valid}, {@code
+ * <source>_dead} and {@code <source>_dead_<REASON>}, so that {@code in = valid + dead} can be
+ * checked.
+ *
+ * <pre>{@code
+ * ParseResult parsed = lines.apply("ParseEvents", ParseEvents.json(spec.events()));
+ * parsed.rows();        // PCollection<Row>
+ * parsed.deadLetters(); // PCollection<DeadLetter>
+ * }</pre>
+ */
+public final class ParseEvents extends PTransform<PCollection<String>, ParseResult> {
+  public static final String METRICS_NAMESPACE = "freshet";
+
+  static final TupleTag<Row> ROWS = new TupleTag<>() {};
+  static final TupleTag<DeadLetter> DEAD = new TupleTag<>() {};
+
+  private final EventSchema schema;
+  private final String source;
+
+  private ParseEvents(EventSchema schema, String source) {
+    this.schema = schema;
+    this.source = source;
+  }
+
+  /** Parses JSON strings of {@code schema}; dead letters name the schema as their source. */
+  public static ParseEvents json(EventSchema schema) {
+    return new ParseEvents(schema, schema.name());
+  }
+
+  /** Names the source stream in dead letters and metrics (a topic or file name, say). */
+  public ParseEvents withSource(String source) {
+    return new ParseEvents(schema, source);
+  }
+
+  @Override
+  public ParseResult expand(PCollection<String> input) {
+    PCollectionTuple out =
+        input.apply(
+            "Parse " + schema.name(),
+            ParDo.of(new ParseJsonFn(new RecordParser(schema), source))
+                .withOutputTags(ROWS, TupleTagList.of(DEAD)));
+    return new ParseResult(
+        input.getPipeline(),
+        out.get(ROWS).setCoder(SchemaCoder.of(schema.beamSchema())),
+        out.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
+  }
+
+  /** Counts parse outcomes for one source. */
+  static final class ParseCounters {
+    private final String source;
+    private final Counter in;
+    private final Counter valid;
+    private final Counter dead;
+    private final Map<DeadLetterReason, Counter> byReason = new EnumMap<>(DeadLetterReason.class);
+
+    ParseCounters(String source) {
+      this.source = source;
+      this.in = Metrics.counter(METRICS_NAMESPACE, source + "_in");
+      this.valid = Metrics.counter(METRICS_NAMESPACE, source + "_valid");
+      this.dead = Metrics.counter(METRICS_NAMESPACE, source + "_dead");
+    }
+
+    void in() {
+      in.inc();
+    }
+
+    void valid() {
+      valid.inc();
+    }
+
+    void dead(DeadLetterReason reason) {
+      dead.inc();
+      byReason
+          .computeIfAbsent(
+              reason, r -> Metrics.counter(METRICS_NAMESPACE, source + "_dead_" + r.name()))
+          .inc();
+    }
+  }
+
+  /** Wires {@link RecordParser} to the two outputs. */
+  static final class ParseJsonFn extends DoFn<String, Row> {
+    private final RecordParser parser;
+    private final String source;
+    private transient ParseCounters counters;
+
+    ParseJsonFn(RecordParser parser, String source) {
+      this.parser = parser;
+      this.source = source;
+    }
+
+    @Setup
+    public void setup() {
+      counters = new ParseCounters(source);
+    }
+
+    @ProcessElement
+    public void process(@Element String payload, MultiOutputReceiver out) {
+      counters.in();
+      RecordParser.Result result = parser.parseJson(payload);
+      if (result.ok()) {
+        counters.valid();
+        Instant time = result.row().getDateTime(parser.schema().timeField()).toInstant();
+        out.get(ROWS).outputWithTimestamp(result.row(), time);
+      } else {
+        counters.dead(result.reason());
+        out.get(DEAD).output(deadLetter(source, result, payload));
+      }
+    }
+  }
+
+  /** The dead letter for a failed parse, keeping the payload (cut if oversized). */
+  public static DeadLetter deadLetter(String source, RecordParser.Result result, String payload) {
+    String kept =
+        payload != null && payload.length() > DeadLetter.MAX_PAYLOAD_CHARS
+            ? payload.substring(0, DeadLetter.MAX_PAYLOAD_CHARS)
+            : payload;
+    return new DeadLetter(
+        source, result.reason(), result.detail(), kept, System.currentTimeMillis());
+  }
+}

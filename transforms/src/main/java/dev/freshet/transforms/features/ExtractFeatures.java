@@ -1,0 +1,375 @@
+package dev.freshet.transforms.features;
+
+import dev.freshet.transforms.labels.Labeled;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupByKey;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
+import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.PValue;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+
+/**
+ * Events (and, for outcome-derived features, their labels) → events with point-in-time feature
+ * vectors, by one {@link FeatureSpec}, for bounded and unbounded input alike.
+ *
+ * <p><b>Semantics.</b> For an event of key {@code k} at time {@code t}, a windowed feature over
+ * {@code W} reads only the events of {@code k} with time in {@code [t - W, t)}, and an
+ * outcome-derived feature only the labels of {@code k}'s events that became known in {@code [t - W,
+ * t)}. Ties are resolved by the half-open interval: nothing at exactly {@code t} counts, the event
+ * itself included, so the order of equal timestamps never matters. A duplicate event (same id and
+ * time) is featurised but not counted twice.
+ *
+ * <p><b>Ordering.</b> Each entity key is one stage: bounded input is grouped per key and replayed
+ * in event-time order; unbounded input is processed per key in arrival order, with state and an
+ * event-time timer that drops an idle key's history. Both feed the same arithmetic ({@code
+ * KeyFeatures}), so an event log whose per-key arrival order is event-time order gives
+ * bit-identical vectors either way. An event arriving out of order sees the entries that arrived
+ * before it (never later ones, so there is no leakage); entries older than the longest window plus
+ * {@link #withAllowedLateness allowed lateness} are evicted, which bounds state per key.
+ *
+ * <p>The output is in the global window, stamped with event time.
+ *
+ * <pre>{@code
+ * PCollection<FeaturedEvent> featured =
+ *     events.apply("ExtractFeatures", ExtractFeatures.of(spec).withLabels(labeled));
+ * }</pre>
+ */
+public final class ExtractFeatures
+    extends PTransform<PCollection<Row>, PCollection<FeaturedEvent>> {
+  /** How each entity key's inputs are ordered before the arithmetic. */
+  public enum Ordering {
+    /** Bounded input: group per key and sort by event time (the default for bounded input). */
+    EVENT_TIME,
+    /** Process in arrival order with per-key state (the default for unbounded input). */
+    ARRIVAL
+  }
+
+  private static final Duration DEFAULT_LATENESS = Duration.standardMinutes(10);
+
+  private final FeatureSpec spec;
+  private final PCollection<Labeled<Row>> labels;
+  private final Duration allowedLateness;
+  private final Ordering ordering;
+
+  private ExtractFeatures(
+      FeatureSpec spec,
+      PCollection<Labeled<Row>> labels,
+      Duration allowedLateness,
+      Ordering ordering) {
+    this.spec = spec;
+    this.labels = labels;
+    this.allowedLateness = allowedLateness;
+    this.ordering = ordering;
+  }
+
+  public static ExtractFeatures of(FeatureSpec spec) {
+    return new ExtractFeatures(spec, null, DEFAULT_LATENESS, null);
+  }
+
+  /** The labelled events that outcome-derived features read (from {@code JoinLabels}). */
+  public ExtractFeatures withLabels(PCollection<Labeled<Row>> labeledEvents) {
+    return new ExtractFeatures(spec, labeledEvents, allowedLateness, ordering);
+  }
+
+  /**
+   * How late (in event time, behind the newest event of its key) an event may arrive and still see
+   * a complete window. Longer keeps more history per key. Default 10 minutes.
+   */
+  public ExtractFeatures withAllowedLateness(Duration lateness) {
+    return new ExtractFeatures(spec, labels, lateness, ordering);
+  }
+
+  /**
+   * Forces an ordering instead of choosing by boundedness: {@link Ordering#ARRIVAL} on a bounded
+   * log replays the streaming path (as the skew check does).
+   */
+  public ExtractFeatures withOrdering(Ordering newOrdering) {
+    return new ExtractFeatures(spec, labels, allowedLateness, newOrdering);
+  }
+
+  @Override
+  public Map<TupleTag<?>, PValue> getAdditionalInputs() {
+    return labels == null ? Map.of() : Map.of(new TupleTag<Labeled<Row>>("labels"), labels);
+  }
+
+  @Override
+  public PCollection<FeaturedEvent> expand(PCollection<Row> events) {
+    if (spec.hasOutcomeFeatures() && labels == null) {
+      throw new IllegalArgumentException(
+          "Feature spec '"
+              + spec.name()
+              + "' has outcome-derived features, so ExtractFeatures needs the labelled events:"
+              + " call withLabels(...) with the output of JoinLabels");
+    }
+    if (allowedLateness == null || allowedLateness.isShorterThan(Duration.ZERO)) {
+      throw new IllegalArgumentException("allowedLateness must be zero or positive");
+    }
+    Ordering mode = ordering;
+    if (mode == null) {
+      mode =
+          events.isBounded() == PCollection.IsBounded.BOUNDED
+              ? Ordering.EVENT_TIME
+              : Ordering.ARRIVAL;
+    }
+    if (mode == Ordering.EVENT_TIME && events.isBounded() == PCollection.IsBounded.UNBOUNDED) {
+      throw new IllegalArgumentException(
+          "Ordering.EVENT_TIME needs bounded input; unbounded events are processed in arrival order");
+    }
+    FeaturedEvent.FeaturedEventCoder coder = FeaturedEvent.FeaturedEventCoder.of(spec);
+    PCollection<FeaturedEvent> current =
+        events
+            .apply("GlobalWindow", Window.into(new GlobalWindows()))
+            .apply("EventFeatures", ParDo.of(new EventFeaturesFn(spec)))
+            .setCoder(coder);
+    PCollection<Labeled<Row>> globalLabels =
+        labels == null
+            ? null
+            : labels.apply("GlobalWindowLabels", Window.into(new GlobalWindows()));
+    for (KeyFeatures plan : KeyFeatures.plan(spec, allowedLateness.getMillis())) {
+      current =
+          current.apply(
+              "Key " + plan.key().name(),
+              new KeyStage(spec, plan, plan.usesLabels() ? globalLabels : null, mode, coder));
+    }
+    return current;
+  }
+
+  /** One entity key: key the events (and labels), order them, compute, and pass events on. */
+  private static final class KeyStage
+      extends PTransform<PCollection<FeaturedEvent>, PCollection<FeaturedEvent>> {
+    private static final TupleTag<KV<String, StageInput>> KEYED = new TupleTag<>() {};
+    private static final TupleTag<FeaturedEvent> UNKEYED = new TupleTag<>() {};
+
+    private final FeatureSpec spec;
+    private final KeyFeatures plan;
+    private final PCollection<Labeled<Row>> labels;
+    private final Ordering ordering;
+    private final FeaturedEvent.FeaturedEventCoder coder;
+
+    KeyStage(
+        FeatureSpec spec,
+        KeyFeatures plan,
+        PCollection<Labeled<Row>> labels,
+        Ordering ordering,
+        FeaturedEvent.FeaturedEventCoder coder) {
+      this.spec = spec;
+      this.plan = plan;
+      this.labels = labels;
+      this.ordering = ordering;
+      this.coder = coder;
+    }
+
+    @Override
+    public PCollection<FeaturedEvent> expand(PCollection<FeaturedEvent> input) {
+      KvCoder<String, StageInput> kvCoder =
+          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder(coder));
+      PCollectionTuple keyed =
+          input.apply(
+              "KeyEvents",
+              ParDo.of(new KeyEventsFn(spec, plan))
+                  .withOutputTags(KEYED, TupleTagList.of(UNKEYED)));
+      PCollectionList<KV<String, StageInput>> inputs =
+          PCollectionList.of(keyed.get(KEYED).setCoder(kvCoder));
+      if (labels != null) {
+        inputs =
+            inputs.and(
+                labels.apply("KeyLabels", ParDo.of(new KeyLabelsFn(spec, plan))).setCoder(kvCoder));
+      }
+      PCollection<KV<String, StageInput>> all = inputs.apply("Merge", Flatten.pCollections());
+      PCollection<FeaturedEvent> computed;
+      if (ordering == Ordering.EVENT_TIME) {
+        computed =
+            all.apply(
+                    "EarliestTimestamp",
+                    Window.<KV<String, StageInput>>configure()
+                        .withTimestampCombiner(TimestampCombiner.EARLIEST))
+                .apply("GroupByKey", GroupByKey.create())
+                .apply("InEventTimeOrder", ParDo.of(new SortedKeyFn(plan)));
+      } else {
+        computed = all.apply("InArrivalOrder", ParDo.of(new ArrivalKeyFn(plan)));
+      }
+      PCollection<FeaturedEvent> missing =
+          keyed.get(UNKEYED).setCoder(coder).apply("NullKey", ParDo.of(new FillMissingFn(plan)));
+      return PCollectionList.of(computed.setCoder(coder))
+          .and(missing.setCoder(coder))
+          .apply("Join", Flatten.pCollections())
+          .setCoder(coder);
+    }
+  }
+
+  /** Event-local features; starts every vector. */
+  static final class EventFeaturesFn extends DoFn<Row, FeaturedEvent> {
+    private final EventFeatures features;
+    private final long fingerprint;
+
+    EventFeaturesFn(FeatureSpec spec) {
+      this.features = new EventFeatures(spec);
+      this.fingerprint = spec.fingerprint64();
+    }
+
+    @ProcessElement
+    public void process(@Element Row event, OutputReceiver<FeaturedEvent> out) {
+      out.output(new FeaturedEvent(event, features.compute(event), fingerprint));
+    }
+  }
+
+  static final class KeyEventsFn extends DoFn<FeaturedEvent, KV<String, StageInput>> {
+    private final KeyFeatures plan;
+    private final String idField;
+    private final String timeField;
+
+    KeyEventsFn(FeatureSpec spec, KeyFeatures plan) {
+      this.plan = plan;
+      this.idField = spec.events().idField();
+      this.timeField = spec.events().timeField();
+    }
+
+    @ProcessElement
+    public void process(@Element FeaturedEvent e, MultiOutputReceiver out) {
+      String key = plan.keyOf(e.event());
+      if (key == null) {
+        out.get(KeyStage.UNKEYED).output(e);
+        return;
+      }
+      long time = e.event().getDateTime(timeField).getMillis();
+      long tie = StableHash.of(e.event().getString(idField));
+      out.get(KeyStage.KEYED).output(KV.of(key, StageInput.event(time, tie, e)));
+    }
+  }
+
+  static final class KeyLabelsFn extends DoFn<Labeled<Row>, KV<String, StageInput>> {
+    private final KeyFeatures plan;
+    private final String idField;
+
+    KeyLabelsFn(FeatureSpec spec, KeyFeatures plan) {
+      this.plan = plan;
+      this.idField = spec.events().idField();
+    }
+
+    @ProcessElement
+    public void process(@Element Labeled<Row> l, OutputReceiver<KV<String, StageInput>> out) {
+      String key = plan.keyOf(l.value());
+      if (key != null) {
+        long tie = StableHash.of(l.value().getString(idField));
+        out.output(KV.of(key, StageInput.label(l.labelTimeMillis(), tie, l.label())));
+      }
+    }
+  }
+
+  static final class FillMissingFn extends DoFn<FeaturedEvent, FeaturedEvent> {
+    private final KeyFeatures plan;
+
+    FillMissingFn(KeyFeatures plan) {
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(@Element FeaturedEvent e, OutputReceiver<FeaturedEvent> out) {
+      float[] f = e.features().clone();
+      plan.fillMissing(f);
+      out.output(e.withFeatures(f));
+    }
+  }
+
+  /** Bounded path: one key's whole history, replayed in event-time order. */
+  static final class SortedKeyFn extends DoFn<KV<String, Iterable<StageInput>>, FeaturedEvent> {
+    private static final Comparator<StageInput> ORDER =
+        Comparator.comparingLong(StageInput::time).thenComparingLong(StageInput::tie);
+    private final KeyFeatures plan;
+
+    SortedKeyFn(KeyFeatures plan) {
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<StageInput>> group, OutputReceiver<FeaturedEvent> out) {
+      List<StageInput> inputs = new ArrayList<>();
+      group.getValue().forEach(inputs::add);
+      inputs.sort(ORDER);
+      EntityHistory history = plan.newHistory();
+      for (StageInput in : inputs) {
+        if (in.isEvent()) {
+          float[] f = in.event().features().clone();
+          plan.onEvent(history, in.time(), in.tie(), in.event().event(), f);
+          out.outputWithTimestamp(in.event().withFeatures(f), new Instant(in.time()));
+        } else {
+          plan.onLabel(history, in.time(), in.tie(), in.label());
+        }
+      }
+    }
+  }
+
+  /** Unbounded path: per-key state in arrival order; a timer drops the history of an idle key. */
+  static final class ArrivalKeyFn extends DoFn<KV<String, StageInput>, FeaturedEvent> {
+    private final KeyFeatures plan;
+    private final Counter expired = Metrics.counter("freshet", "feature_keys_expired");
+
+    @StateId("history")
+    private final StateSpec<ValueState<EntityHistory>> historySpec =
+        StateSpecs.value(new EntityHistory.Coder());
+
+    @TimerId("expire")
+    private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+    ArrivalKeyFn(KeyFeatures plan) {
+      this.plan = plan;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, StageInput> element,
+        @StateId("history") ValueState<EntityHistory> state,
+        @TimerId("expire") Timer expire,
+        OutputReceiver<FeaturedEvent> out) {
+      EntityHistory history = state.read();
+      if (history == null) {
+        history = plan.newHistory();
+      }
+      StageInput in = element.getValue();
+      if (in.isEvent()) {
+        float[] f = in.event().features().clone();
+        plan.onEvent(history, in.time(), in.tie(), in.event().event(), f);
+        out.output(in.event().withFeatures(f));
+      } else {
+        plan.onLabel(history, in.time(), in.tie(), in.label());
+      }
+      state.write(history);
+      long newest = Math.max(history.events.maxTime(), history.labels.maxTime());
+      expire.set(new Instant(newest + plan.retentionMillis()));
+    }
+
+    @OnTimer("expire")
+    public void onExpire(@StateId("history") ValueState<EntityHistory> state) {
+      state.clear();
+      expired.inc();
+    }
+  }
+}
