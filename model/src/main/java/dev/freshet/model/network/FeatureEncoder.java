@@ -1,0 +1,93 @@
+package dev.freshet.model.network;
+
+import dev.freshet.model.FeatureLayout;
+
+/**
+ * Turns raw feature vectors into the network's input: numeric columns first, standardised with the
+ * model's {@link NormalizationStats} and clipped to {@code ±}{@value #CLIP}, then one bucket index
+ * per categorical column.
+ *
+ * <p>Bad values never reach the network: a non-finite numeric value becomes the column mean (0
+ * after scaling); a categorical value that is non-finite, negative or not below the bucket count
+ * maps to the reserved unknown bucket {@code buckets}. Stateless and thread-safe.
+ */
+public final class FeatureEncoder {
+  static final float CLIP = 50f;
+
+  private final int width;
+  private final int[] numeric;
+  private final int[] categorical;
+  private final int[] buckets;
+  private final float[] mean;
+  private final float[] invStd;
+
+  public FeatureEncoder(FeatureLayout layout, NormalizationStats stats) {
+    this.width = layout.size();
+    this.numeric = layout.numericIndices();
+    this.categorical = layout.categoricalIndices();
+    if (stats.size() != numeric.length) {
+      throw new IllegalArgumentException(
+          "normalisation statistics cover "
+              + stats.size()
+              + " numeric columns but the layout has "
+              + numeric.length);
+    }
+    this.buckets = new int[categorical.length];
+    for (int j = 0; j < categorical.length; j++) {
+      buckets[j] = layout.columns().get(categorical[j]).buckets();
+    }
+    this.mean = new float[numeric.length];
+    this.invStd = new float[numeric.length];
+    for (int j = 0; j < numeric.length; j++) {
+      mean[j] = (float) stats.meanAt(j);
+      invStd[j] = (float) (1.0 / stats.stdAt(j));
+    }
+  }
+
+  /** Width of one encoded row (equal to the layout size). */
+  public int width() {
+    return width;
+  }
+
+  /** Encodes {@code rows} into a row-major {@code rows.length x width} array. */
+  public float[] encode(float[][] rows) {
+    float[] out = new float[rows.length * width];
+    for (int r = 0; r < rows.length; r++) {
+      encodeInto(rows[r], out, r * width);
+    }
+    return out;
+  }
+
+  /** Encodes {@code rows} into the start of {@code out} (at least {@code rows.length * width}). */
+  public void encodeInto(float[][] rows, float[] out) {
+    for (int r = 0; r < rows.length; r++) {
+      encodeInto(rows[r], out, r * width);
+    }
+  }
+
+  /** Encodes the rows {@code idx[from..to)} of {@code rows}, in that order. */
+  public float[] encode(float[][] rows, int[] idx, int from, int to) {
+    float[] out = new float[(to - from) * width];
+    for (int k = from; k < to; k++) {
+      encodeInto(rows[idx[k]], out, (k - from) * width);
+    }
+    return out;
+  }
+
+  private void encodeInto(float[] row, float[] out, int offset) {
+    if (row.length != width) {
+      throw new IllegalArgumentException(
+          "feature vector has " + row.length + " values, the model's layout expects " + width);
+    }
+    int o = offset;
+    for (int j = 0; j < numeric.length; j++) {
+      float v = row[numeric[j]];
+      float z = Float.isFinite(v) ? (v - mean[j]) * invStd[j] : 0f;
+      out[o++] = Math.max(-CLIP, Math.min(CLIP, z));
+    }
+    for (int j = 0; j < categorical.length; j++) {
+      float v = row[categorical[j]];
+      out[o++] = v >= 0 && v < buckets[j] ? (float) Math.floor(v) : buckets[j];
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.freshet.model.registry;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.model.FeatureLayout;
+import dev.freshet.model.ModelConfig;
+import dev.freshet.model.network.NormalizationStats;
+import dev.freshet.model.network.PlattCalibration;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** JSON forms of the manifest, status events and the production pointer. */
+final class ManifestJson {
+  static final ObjectMapper MAPPER = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  private ManifestJson() {}
+
+  static byte[] write(ModelManifest m) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("formatVersion", m.formatVersion());
+    root.put("versionId", m.versionId());
+    root.put("createdAt", m.createdAt().toString());
+    root.put("network", m.network());
+    root.set("config", MAPPER.valueToTree(m.config()));
+    root.set("layout", MAPPER.valueToTree(m.layout()));
+    root.set("normalization", MAPPER.valueToTree(m.normalization()));
+    root.set("calibration", MAPPER.valueToTree(m.calibration()));
+    root.put("parentVersion", m.parentVersion());
+    ObjectNode range = root.putObject("dataRange");
+    range.put("minEventTime", m.dataRange().minEventTime().toString());
+    range.put("maxEventTime", m.dataRange().maxEventTime().toString());
+    range.put("exampleCount", m.dataRange().exampleCount());
+    ObjectNode metrics = root.putObject("metrics");
+    new TreeMap<>(m.metrics()).forEach(metrics::put);
+    root.put("parametersFile", m.parametersFile());
+    root.put("parametersSha256", m.parametersSha256());
+    root.put("parametersSize", m.parametersSize());
+    return bytes(root);
+  }
+
+  static ModelManifest readManifest(byte[] json) throws IOException {
+    JsonNode n = MAPPER.readTree(json);
+    JsonNode range = n.get("dataRange");
+    Map<String, Double> metrics = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = n.get("metrics").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      metrics.put(e.getKey(), e.getValue().asDouble(Double.NaN));
+    }
+    return new ModelManifest(
+        n.get("formatVersion").asInt(),
+        n.get("versionId").asText(),
+        Instant.parse(n.get("createdAt").asText()),
+        n.get("network").asText(),
+        MAPPER.treeToValue(n.get("config"), ModelConfig.class),
+        MAPPER.treeToValue(n.get("layout"), FeatureLayout.class),
+        MAPPER.treeToValue(n.get("normalization"), NormalizationStats.class),
+        MAPPER.treeToValue(n.get("calibration"), PlattCalibration.class),
+        n.get("parentVersion").isNull() ? null : n.get("parentVersion").asText(),
+        new DataRange(
+            Instant.parse(range.get("minEventTime").asText()),
+            Instant.parse(range.get("maxEventTime").asText()),
+            range.get("exampleCount").asLong()),
+        metrics,
+        n.get("parametersFile").asText(),
+        n.get("parametersSha256").asText(),
+        n.get("parametersSize").asLong());
+  }
+
+  static byte[] write(StatusEvent e) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("status", e.status().name());
+    root.put("reason", e.reason());
+    root.put("at", e.at().toString());
+    return bytes(root);
+  }
+
+  static StatusEvent readStatus(byte[] json) throws IOException {
+    JsonNode n = MAPPER.readTree(json);
+    return new StatusEvent(
+        ModelStatus.valueOf(n.get("status").asText()),
+        n.get("reason").asText(),
+        Instant.parse(n.get("at").asText()));
+  }
+
+  /** Production pointer: the current version and the stack of earlier ones, newest first. */
+  record Pointer(String version, List<String> previous, Instant updatedAt) {}
+
+  static byte[] write(Pointer p) {
+    ObjectNode root = MAPPER.createObjectNode();
+    root.put("version", p.version());
+    com.fasterxml.jackson.databind.node.ArrayNode previous = root.putArray("previous");
+    p.previous().forEach(previous::add);
+    root.put("updatedAt", p.updatedAt().toString());
+    return bytes(root);
+  }
+
+  static Pointer readPointer(byte[] json) throws IOException {
+    JsonNode n = MAPPER.readTree(json);
+    List<String> previous = new ArrayList<>();
+    n.get("previous").forEach(v -> previous.add(v.asText()));
+    return new Pointer(
+        n.get("version").asText(),
+        List.copyOf(previous),
+        Instant.parse(n.get("updatedAt").asText()));
+  }
+
+  static byte[] bytes(JsonNode node) {
+    try {
+      return MAPPER.writeValueAsString(node).getBytes(StandardCharsets.UTF_8);
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+}
