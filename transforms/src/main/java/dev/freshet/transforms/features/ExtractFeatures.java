@@ -1,14 +1,21 @@
 package dev.freshet.transforms.features;
 
 import dev.freshet.transforms.labels.Labeled;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.coders.Coder;
+import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.state.StateSpec;
 import org.apache.beam.sdk.state.StateSpecs;
 import org.apache.beam.sdk.state.TimeDomain;
@@ -142,54 +149,81 @@ public final class ExtractFeatures
       throw new IllegalArgumentException(
           "Ordering.EVENT_TIME needs bounded input; unbounded events are processed in arrival order");
     }
-    FeaturedEvent.FeaturedEventCoder coder = FeaturedEvent.FeaturedEventCoder.of(spec);
-    PCollection<FeaturedEvent> current =
-        events
-            .apply("GlobalWindow", Window.into(new GlobalWindows()))
-            .apply("EventFeatures", ParDo.of(new EventFeaturesFn(spec)))
-            .setCoder(coder);
+    Coder<Row> rowCoder = SchemaCoder.of(spec.events().beamSchema());
+    KvCoder<String, Part> partCoder =
+        KvCoder.of(StringUtf8Coder.of(), new Part.PartCoder(rowCoder));
+
+    PCollection<Row> global =
+        events.apply("GlobalWindow", Window.<Row>into(new GlobalWindows())).setCoder(rowCoder);
     PCollection<Labeled<Row>> globalLabels =
         labels == null
             ? null
-            : labels.apply("GlobalWindowLabels", Window.into(new GlobalWindows()));
-    for (KeyFeatures plan : KeyFeatures.plan(spec, allowedLateness.getMillis())) {
-      current =
-          current.apply(
-              "Key " + plan.key().name(),
-              new KeyStage(spec, plan, plan.usesLabels() ? globalLabels : null, mode, coder));
+            : labels.apply("GlobalWindowLabels", Window.<Labeled<Row>>into(new GlobalWindows()));
+
+    // Every key's stage reads the events as they arrive (not another stage's output), so each
+    // sees the source's per-key order; the parts are then assembled per event id.
+    PCollectionList<KV<String, Part>> parts =
+        PCollectionList.of(
+            global.apply("EventFeatures", ParDo.of(new EventFeaturesFn(spec))).setCoder(partCoder));
+    List<KeyFeatures> plans = KeyFeatures.plan(spec, allowedLateness.getMillis());
+    for (int i = 0; i < plans.size(); i++) {
+      KeyFeatures plan = plans.get(i);
+      parts =
+          parts.and(
+              global
+                  .apply(
+                      "Key " + plan.key().name(),
+                      new KeyStage(
+                          spec, plan, i, plan.usesLabels() ? globalLabels : null, mode, rowCoder))
+                  .setCoder(partCoder));
     }
-    return current;
+    PCollection<KV<String, Part>> all = parts.apply("AllParts", Flatten.pCollections());
+    VectorAssembly assembly = new VectorAssembly(plans, spec.fingerprint64());
+    FeaturedEvent.FeaturedEventCoder coder = FeaturedEvent.FeaturedEventCoder.of(spec);
+    if (mode == Ordering.EVENT_TIME) {
+      return all.apply(
+              "EarliestTimestamp",
+              Window.<KV<String, Part>>configure()
+                  .withTimestampCombiner(TimestampCombiner.EARLIEST))
+          .apply("GroupParts", GroupByKey.create())
+          .apply("Assemble", ParDo.of(new AssembleGroupedFn(assembly, spec.events().timeField())))
+          .setCoder(coder);
+    }
+    return all.apply("Assemble", ParDo.of(new AssembleFn(assembly, rowCoder))).setCoder(coder);
   }
 
-  /** One entity key: key the events (and labels), order them, compute, and pass events on. */
+  /** One entity key: key the events (and labels), order them, compute this key's columns. */
   private static final class KeyStage
-      extends PTransform<PCollection<FeaturedEvent>, PCollection<FeaturedEvent>> {
+      extends PTransform<PCollection<Row>, PCollection<KV<String, Part>>> {
     private static final TupleTag<KV<String, StageInput>> KEYED = new TupleTag<>() {};
-    private static final TupleTag<FeaturedEvent> UNKEYED = new TupleTag<>() {};
+    private static final TupleTag<Row> UNKEYED = new TupleTag<>() {};
 
     private final FeatureSpec spec;
     private final KeyFeatures plan;
+    private final int stage;
     private final PCollection<Labeled<Row>> labels;
     private final Ordering ordering;
-    private final FeaturedEvent.FeaturedEventCoder coder;
+    private final Coder<Row> rowCoder;
 
     KeyStage(
         FeatureSpec spec,
         KeyFeatures plan,
+        int stage,
         PCollection<Labeled<Row>> labels,
         Ordering ordering,
-        FeaturedEvent.FeaturedEventCoder coder) {
+        Coder<Row> rowCoder) {
       this.spec = spec;
       this.plan = plan;
+      this.stage = stage;
       this.labels = labels;
       this.ordering = ordering;
-      this.coder = coder;
+      this.rowCoder = rowCoder;
     }
 
     @Override
-    public PCollection<FeaturedEvent> expand(PCollection<FeaturedEvent> input) {
+    public PCollection<KV<String, Part>> expand(PCollection<Row> input) {
       KvCoder<String, StageInput> kvCoder =
-          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder(coder));
+          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder(rowCoder));
       PCollectionTuple keyed =
           input.apply(
               "KeyEvents",
@@ -203,7 +237,9 @@ public final class ExtractFeatures
                 labels.apply("KeyLabels", ParDo.of(new KeyLabelsFn(spec, plan))).setCoder(kvCoder));
       }
       PCollection<KV<String, StageInput>> all = inputs.apply("Merge", Flatten.pCollections());
-      PCollection<FeaturedEvent> computed;
+      String idField = spec.events().idField();
+      int size = spec.size();
+      PCollection<KV<String, Part>> computed;
       if (ordering == Ordering.EVENT_TIME) {
         computed =
             all.apply(
@@ -211,36 +247,42 @@ public final class ExtractFeatures
                     Window.<KV<String, StageInput>>configure()
                         .withTimestampCombiner(TimestampCombiner.EARLIEST))
                 .apply("GroupByKey", GroupByKey.create())
-                .apply("InEventTimeOrder", ParDo.of(new SortedKeyFn(plan)));
+                .apply("InEventTimeOrder", ParDo.of(new SortedKeyFn(plan, stage, idField, size)));
       } else {
-        computed = all.apply("InArrivalOrder", ParDo.of(new ArrivalKeyFn(plan)));
+        computed =
+            all.apply("InArrivalOrder", ParDo.of(new ArrivalKeyFn(plan, stage, idField, size)));
       }
-      PCollection<FeaturedEvent> missing =
-          keyed.get(UNKEYED).setCoder(coder).apply("NullKey", ParDo.of(new FillMissingFn(plan)));
-      return PCollectionList.of(computed.setCoder(coder))
-          .and(missing.setCoder(coder))
-          .apply("Join", Flatten.pCollections())
-          .setCoder(coder);
+      PCollection<KV<String, Part>> missing =
+          keyed
+              .get(UNKEYED)
+              .setCoder(rowCoder)
+              .apply("NullKey", ParDo.of(new FillMissingFn(plan, stage, idField, size)));
+      KvCoder<String, Part> partCoder =
+          KvCoder.of(StringUtf8Coder.of(), new Part.PartCoder(rowCoder));
+      return PCollectionList.of(computed.setCoder(partCoder))
+          .and(missing.setCoder(partCoder))
+          .apply("Join", Flatten.pCollections());
     }
   }
 
-  /** Event-local features; starts every vector. */
-  static final class EventFeaturesFn extends DoFn<Row, FeaturedEvent> {
+  /** Event-local features: the base part of every vector. */
+  static final class EventFeaturesFn extends DoFn<Row, KV<String, Part>> {
     private final EventFeatures features;
-    private final long fingerprint;
+    private final String idField;
 
     EventFeaturesFn(FeatureSpec spec) {
       this.features = new EventFeatures(spec);
-      this.fingerprint = spec.fingerprint64();
+      this.idField = spec.events().idField();
     }
 
     @ProcessElement
-    public void process(@Element Row event, OutputReceiver<FeaturedEvent> out) {
-      out.output(new FeaturedEvent(event, features.compute(event), fingerprint));
+    public void process(@Element Row event, OutputReceiver<KV<String, Part>> out) {
+      out.output(
+          KV.of(event.getString(idField), new Part(Part.BASE, event, features.compute(event))));
     }
   }
 
-  static final class KeyEventsFn extends DoFn<FeaturedEvent, KV<String, StageInput>> {
+  static final class KeyEventsFn extends DoFn<Row, KV<String, StageInput>> {
     private final KeyFeatures plan;
     private final String idField;
     private final String timeField;
@@ -252,15 +294,15 @@ public final class ExtractFeatures
     }
 
     @ProcessElement
-    public void process(@Element FeaturedEvent e, MultiOutputReceiver out) {
-      String key = plan.keyOf(e.event());
+    public void process(@Element Row event, MultiOutputReceiver out) {
+      String key = plan.keyOf(event);
       if (key == null) {
-        out.get(KeyStage.UNKEYED).output(e);
+        out.get(KeyStage.UNKEYED).output(event);
         return;
       }
-      long time = e.event().getDateTime(timeField).getMillis();
-      long tie = StableHash.of(e.event().getString(idField));
-      out.get(KeyStage.KEYED).output(KV.of(key, StageInput.event(time, tie, e)));
+      long time = event.getDateTime(timeField).getMillis();
+      long tie = StableHash.of(event.getString(idField));
+      out.get(KeyStage.KEYED).output(KV.of(key, StageInput.event(time, tie, event)));
     }
   }
 
@@ -283,43 +325,62 @@ public final class ExtractFeatures
     }
   }
 
-  static final class FillMissingFn extends DoFn<FeaturedEvent, FeaturedEvent> {
-    private final KeyFeatures plan;
+  /** Shared by the stage DoFns: computes one event's columns into a new part. */
+  private static KV<String, Part> computePart(
+      KeyFeatures plan, int stage, String idField, int size, EntityHistory history, StageInput in) {
+    float[] f = new float[size];
+    plan.onEvent(history, in.time(), in.tie(), in.event(), f);
+    return KV.of(in.event().getString(idField), new Part(stage, null, f));
+  }
 
-    FillMissingFn(KeyFeatures plan) {
+  static final class FillMissingFn extends DoFn<Row, KV<String, Part>> {
+    private final KeyFeatures plan;
+    private final int stage;
+    private final String idField;
+    private final int size;
+
+    FillMissingFn(KeyFeatures plan, int stage, String idField, int size) {
       this.plan = plan;
+      this.stage = stage;
+      this.idField = idField;
+      this.size = size;
     }
 
     @ProcessElement
-    public void process(@Element FeaturedEvent e, OutputReceiver<FeaturedEvent> out) {
-      float[] f = e.features().clone();
+    public void process(@Element Row event, OutputReceiver<KV<String, Part>> out) {
+      float[] f = new float[size];
       plan.fillMissing(f);
-      out.output(e.withFeatures(f));
+      out.output(KV.of(event.getString(idField), new Part(stage, null, f)));
     }
   }
 
   /** Bounded path: one key's whole history, replayed in event-time order. */
-  static final class SortedKeyFn extends DoFn<KV<String, Iterable<StageInput>>, FeaturedEvent> {
+  static final class SortedKeyFn extends DoFn<KV<String, Iterable<StageInput>>, KV<String, Part>> {
     private static final Comparator<StageInput> ORDER =
         Comparator.comparingLong(StageInput::time).thenComparingLong(StageInput::tie);
     private final KeyFeatures plan;
+    private final int stage;
+    private final String idField;
+    private final int size;
 
-    SortedKeyFn(KeyFeatures plan) {
+    SortedKeyFn(KeyFeatures plan, int stage, String idField, int size) {
       this.plan = plan;
+      this.stage = stage;
+      this.idField = idField;
+      this.size = size;
     }
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<StageInput>> group, OutputReceiver<FeaturedEvent> out) {
+        @Element KV<String, Iterable<StageInput>> group, OutputReceiver<KV<String, Part>> out) {
       List<StageInput> inputs = new ArrayList<>();
       group.getValue().forEach(inputs::add);
       inputs.sort(ORDER);
       EntityHistory history = plan.newHistory();
       for (StageInput in : inputs) {
         if (in.isEvent()) {
-          float[] f = in.event().features().clone();
-          plan.onEvent(history, in.time(), in.tie(), in.event().event(), f);
-          out.outputWithTimestamp(in.event().withFeatures(f), new Instant(in.time()));
+          out.outputWithTimestamp(
+              computePart(plan, stage, idField, size, history, in), new Instant(in.time()));
         } else {
           plan.onLabel(history, in.time(), in.tie(), in.label());
         }
@@ -328,8 +389,11 @@ public final class ExtractFeatures
   }
 
   /** Unbounded path: per-key state in arrival order; a timer drops the history of an idle key. */
-  static final class ArrivalKeyFn extends DoFn<KV<String, StageInput>, FeaturedEvent> {
+  static final class ArrivalKeyFn extends DoFn<KV<String, StageInput>, KV<String, Part>> {
     private final KeyFeatures plan;
+    private final int stage;
+    private final String idField;
+    private final int size;
     private final Counter expired = Metrics.counter("freshet", "feature_keys_expired");
 
     @StateId("history")
@@ -339,8 +403,11 @@ public final class ExtractFeatures
     @TimerId("expire")
     private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    ArrivalKeyFn(KeyFeatures plan) {
+    ArrivalKeyFn(KeyFeatures plan, int stage, String idField, int size) {
       this.plan = plan;
+      this.stage = stage;
+      this.idField = idField;
+      this.size = size;
     }
 
     @ProcessElement
@@ -348,16 +415,14 @@ public final class ExtractFeatures
         @Element KV<String, StageInput> element,
         @StateId("history") ValueState<EntityHistory> state,
         @TimerId("expire") Timer expire,
-        OutputReceiver<FeaturedEvent> out) {
+        OutputReceiver<KV<String, Part>> out) {
       EntityHistory history = state.read();
       if (history == null) {
         history = plan.newHistory();
       }
       StageInput in = element.getValue();
       if (in.isEvent()) {
-        float[] f = in.event().features().clone();
-        plan.onEvent(history, in.time(), in.tie(), in.event().event(), f);
-        out.output(in.event().withFeatures(f));
+        out.output(computePart(plan, stage, idField, size, history, in));
       } else {
         plan.onLabel(history, in.time(), in.tie(), in.label());
       }
@@ -370,6 +435,93 @@ public final class ExtractFeatures
     public void onExpire(@StateId("history") ValueState<EntityHistory> state) {
       state.clear();
       expired.inc();
+    }
+  }
+
+  /** Bounded assembly: all parts of one event id (several copies for a duplicated event). */
+  static final class AssembleGroupedFn extends DoFn<KV<String, Iterable<Part>>, FeaturedEvent> {
+    private final VectorAssembly assembly;
+    private final String timeField;
+
+    AssembleGroupedFn(VectorAssembly assembly, String timeField) {
+      this.assembly = assembly;
+      this.timeField = timeField;
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Iterable<Part>> group, OutputReceiver<FeaturedEvent> out) {
+      VectorAssembly.InProgress p = assembly.start();
+      for (Part part : group.getValue()) {
+        FeaturedEvent done = assembly.add(p, part);
+        if (done != null) {
+          out.outputWithTimestamp(done, done.event().getDateTime(timeField).toInstant());
+        }
+      }
+    }
+  }
+
+  /** Streaming assembly: emits an event as soon as its last part arrives. */
+  static final class AssembleFn extends DoFn<KV<String, Part>, FeaturedEvent> {
+    private final VectorAssembly assembly;
+
+    @StateId("vector")
+    private final StateSpec<ValueState<VectorAssembly.InProgress>> vectorSpec;
+
+    AssembleFn(VectorAssembly assembly, Coder<Row> rowCoder) {
+      this.assembly = assembly;
+      this.vectorSpec = StateSpecs.value(new InProgressCoder(rowCoder));
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, Part> element,
+        @StateId("vector") ValueState<VectorAssembly.InProgress> state,
+        OutputReceiver<FeaturedEvent> out) {
+      VectorAssembly.InProgress p = state.read();
+      if (p == null) {
+        p = assembly.start();
+      }
+      FeaturedEvent done = assembly.add(p, element.getValue());
+      if (done != null) {
+        out.output(done);
+      }
+      if (p.isEmpty()) {
+        state.clear();
+      } else {
+        state.write(p);
+      }
+    }
+  }
+
+  static final class InProgressCoder extends CustomCoder<VectorAssembly.InProgress> {
+    private final Part.PartCoder parts;
+
+    InProgressCoder(Coder<Row> rowCoder) {
+      this.parts = new Part.PartCoder(rowCoder);
+    }
+
+    @Override
+    public void encode(VectorAssembly.InProgress value, OutputStream out) throws IOException {
+      VarIntCoder.of().encode(value.pending.length, out);
+      for (int count : value.pending) {
+        VarIntCoder.of().encode(count, out);
+      }
+      float[] f = value.features == null ? new float[0] : value.features;
+      parts.encode(new Part(Part.BASE, value.event, f), out);
+    }
+
+    @Override
+    public VectorAssembly.InProgress decode(InputStream in) throws IOException {
+      VectorAssembly.InProgress p = new VectorAssembly.InProgress();
+      p.pending = new int[VarIntCoder.of().decode(in)];
+      for (int s = 0; s < p.pending.length; s++) {
+        p.pending[s] = VarIntCoder.of().decode(in);
+      }
+      Part part = parts.decode(in);
+      p.event = part.event;
+      p.features = part.features.length == 0 ? null : part.features;
+      return p;
     }
   }
 }

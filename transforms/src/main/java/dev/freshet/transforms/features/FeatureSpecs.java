@@ -29,7 +29,7 @@ import org.joda.time.Duration;
  *   time: event_time
  *   type: event_type
  *   types: [payment]
- *   fields: {rider_id: string, card_id: string, amount: double, device_id: string?}
+ *   fields: {rider_id: string, card_id: string, amount: double, device_id: "string?"}
  * outcomes:
  *   name: chargebacks
  *   id: event_id
@@ -42,9 +42,9 @@ import org.joda.time.Duration;
  *   - {name: amount, agg: value, field: amount}
  * }</pre>
  *
- * <p>A field type ending in {@code ?} is optional. A key whose field is {@code "*"} is global.
- * Durations are {@code 30s}, {@code 10m}, {@code 1h}, {@code 2d}, {@code 250ms} or ISO-8601 ({@code
- * PT10M}).
+ * <p>A field type ending in {@code ?} is optional (quote it inside braces: {@code "string?"}). A
+ * key whose field is {@code "*"} is global. Durations are {@code 30s}, {@code 10m}, {@code 1h},
+ * {@code 2d}, {@code 250ms} or ISO-8601 ({@code PT10M}).
  */
 public final class FeatureSpecs {
   private static final Pattern SHORT_DURATION = Pattern.compile("(\\d+)\\s*(ms|s|m|h|d)");

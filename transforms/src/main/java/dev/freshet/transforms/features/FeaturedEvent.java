@@ -44,10 +44,6 @@ public final class FeaturedEvent {
     return specFingerprint;
   }
 
-  FeaturedEvent withFeatures(float[] newFeatures) {
-    return new FeaturedEvent(event, newFeatures, specFingerprint);
-  }
-
   @Override
   public boolean equals(Object o) {
     return o instanceof FeaturedEvent other

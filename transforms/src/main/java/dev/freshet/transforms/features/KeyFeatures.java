@@ -95,6 +95,11 @@ final class KeyFeatures implements Serializable {
     return key;
   }
 
+  /** The vector columns this key computes. */
+  int[] columns() {
+    return featureIndex.clone();
+  }
+
   boolean usesLabels() {
     for (Aggregation a : aggregation) {
       if (a.isFromOutcomes()) {

@@ -10,6 +10,7 @@ import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.values.Row;
 
 /**
  * What one entity key's stage receives: an event to featurise, or a label that became known for one
@@ -18,17 +19,17 @@ import org.apache.beam.sdk.coders.VarLongCoder;
 final class StageInput {
   private final long time;
   private final long tie;
-  private final FeaturedEvent event;
+  private final Row event;
   private final double label;
 
-  private StageInput(long time, long tie, FeaturedEvent event, double label) {
+  private StageInput(long time, long tie, Row event, double label) {
     this.time = time;
     this.tie = tie;
     this.event = event;
     this.label = label;
   }
 
-  static StageInput event(long time, long tie, FeaturedEvent event) {
+  static StageInput event(long time, long tie, Row event) {
     return new StageInput(time, tie, event, Double.NaN);
   }
 
@@ -48,7 +49,7 @@ final class StageInput {
     return tie;
   }
 
-  FeaturedEvent event() {
+  Row event() {
     return event;
   }
 
@@ -58,9 +59,9 @@ final class StageInput {
 
   /** Deterministic coder for {@link StageInput}. */
   static final class StageInputCoder extends CustomCoder<StageInput> {
-    private final FeaturedEvent.FeaturedEventCoder eventCoder;
+    private final Coder<Row> eventCoder;
 
-    StageInputCoder(FeaturedEvent.FeaturedEventCoder eventCoder) {
+    StageInputCoder(Coder<Row> eventCoder) {
       this.eventCoder = eventCoder;
     }
 
