@@ -4,7 +4,6 @@ import dev.freshet.transforms.labels.Labeled;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -25,11 +24,9 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -181,11 +178,7 @@ public final class ExtractFeatures
     VectorAssembly assembly = new VectorAssembly(plans, spec.fingerprint64());
     FeaturedEvent.FeaturedEventCoder coder = FeaturedEvent.FeaturedEventCoder.of(spec);
     if (mode == Ordering.EVENT_TIME) {
-      return all.apply(
-              "EarliestTimestamp",
-              Window.<KV<String, Part>>configure()
-                  .withTimestampCombiner(TimestampCombiner.EARLIEST))
-          .apply("GroupParts", GroupByKey.create())
+      return all.apply("GroupParts", KeyBuckets.of(KeyBuckets.DEFAULT_BUCKETS))
           .apply("Assemble", ParDo.of(new AssembleGroupedFn(assembly, spec.events().timeField())))
           .setCoder(coder);
     }
@@ -242,11 +235,7 @@ public final class ExtractFeatures
       PCollection<KV<String, Part>> computed;
       if (ordering == Ordering.EVENT_TIME) {
         computed =
-            all.apply(
-                    "EarliestTimestamp",
-                    Window.<KV<String, StageInput>>configure()
-                        .withTimestampCombiner(TimestampCombiner.EARLIEST))
-                .apply("GroupByKey", GroupByKey.create())
+            all.apply("GroupByKey", KeyBuckets.of(KeyBuckets.DEFAULT_BUCKETS))
                 .apply("InEventTimeOrder", ParDo.of(new SortedKeyFn(plan, stage, idField, size)));
       } else {
         computed =
@@ -355,7 +344,8 @@ public final class ExtractFeatures
   }
 
   /** Bounded path: one key's whole history, replayed in event-time order. */
-  static final class SortedKeyFn extends DoFn<KV<String, Iterable<StageInput>>, KV<String, Part>> {
+  static final class SortedKeyFn
+      extends DoFn<KV<Integer, Iterable<KV<String, StageInput>>>, KV<String, Part>> {
     private static final Comparator<StageInput> ORDER =
         Comparator.comparingLong(StageInput::time).thenComparingLong(StageInput::tie);
     private final KeyFeatures plan;
@@ -372,17 +362,18 @@ public final class ExtractFeatures
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<StageInput>> group, OutputReceiver<KV<String, Part>> out) {
-      List<StageInput> inputs = new ArrayList<>();
-      group.getValue().forEach(inputs::add);
-      inputs.sort(ORDER);
-      EntityHistory history = plan.newHistory();
-      for (StageInput in : inputs) {
-        if (in.isEvent()) {
-          out.outputWithTimestamp(
-              computePart(plan, stage, idField, size, history, in), new Instant(in.time()));
-        } else {
-          plan.onLabel(history, in.time(), in.tie(), in.label());
+        @Element KV<Integer, Iterable<KV<String, StageInput>>> bucket,
+        OutputReceiver<KV<String, Part>> out) {
+      for (List<StageInput> inputs : KeyBuckets.byKey(bucket.getValue()).values()) {
+        inputs.sort(ORDER);
+        EntityHistory history = plan.newHistory();
+        for (StageInput in : inputs) {
+          if (in.isEvent()) {
+            out.outputWithTimestamp(
+                computePart(plan, stage, idField, size, history, in), new Instant(in.time()));
+          } else {
+            plan.onLabel(history, in.time(), in.tie(), in.label());
+          }
         }
       }
     }
@@ -439,7 +430,8 @@ public final class ExtractFeatures
   }
 
   /** Bounded assembly: all parts of one event id (several copies for a duplicated event). */
-  static final class AssembleGroupedFn extends DoFn<KV<String, Iterable<Part>>, FeaturedEvent> {
+  static final class AssembleGroupedFn
+      extends DoFn<KV<Integer, Iterable<KV<String, Part>>>, FeaturedEvent> {
     private final VectorAssembly assembly;
     private final String timeField;
 
@@ -450,12 +442,15 @@ public final class ExtractFeatures
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<Part>> group, OutputReceiver<FeaturedEvent> out) {
-      VectorAssembly.InProgress p = assembly.start();
-      for (Part part : group.getValue()) {
-        FeaturedEvent done = assembly.add(p, part);
-        if (done != null) {
-          out.outputWithTimestamp(done, done.event().getDateTime(timeField).toInstant());
+        @Element KV<Integer, Iterable<KV<String, Part>>> bucket,
+        OutputReceiver<FeaturedEvent> out) {
+      for (List<Part> parts : KeyBuckets.byKey(bucket.getValue()).values()) {
+        VectorAssembly.InProgress p = assembly.start();
+        for (Part part : parts) {
+          FeaturedEvent done = assembly.add(p, part);
+          if (done != null) {
+            out.outputWithTimestamp(done, done.event().getDateTime(timeField).toInstant());
+          }
         }
       }
     }

@@ -5,6 +5,7 @@ import dev.freshet.transforms.events.DeadLetterReason;
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeatureSpec;
+import dev.freshet.transforms.features.KeyBuckets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -24,12 +25,10 @@ import org.apache.beam.sdk.state.TimerSpecs;
 import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.GroupByKey;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindows;
-import org.apache.beam.sdk.transforms.windowing.TimestampCombiner;
 import org.apache.beam.sdk.transforms.windowing.Window;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
@@ -160,11 +159,7 @@ public final class JoinLabels<T>
     PCollectionTuple out;
     if (mode == Ordering.EVENT_TIME) {
       out =
-          all.apply(
-                  "EarliestTimestamp",
-                  Window.<KV<String, LabelInput<T>>>configure()
-                      .withTimestampCombiner(TimestampCombiner.EARLIEST))
-              .apply("GroupById", GroupByKey.create())
+          all.apply("GroupById", KeyBuckets.of(KeyBuckets.DEFAULT_BUCKETS))
               .apply(
                   "DecideInEventTimeOrder",
                   ParDo.of(new SortedJoinFn<>(rule, labeledTag))
@@ -263,7 +258,8 @@ public final class JoinLabels<T>
   }
 
   /** Bounded path: all inputs of one id, decided in time order. */
-  static final class SortedJoinFn<T> extends DoFn<KV<String, Iterable<LabelInput<T>>>, Labeled<T>> {
+  static final class SortedJoinFn<T>
+      extends DoFn<KV<Integer, Iterable<KV<String, LabelInput<T>>>>, Labeled<T>> {
     private final LabelWindow rule;
     private final TupleTag<Labeled<T>> labeledTag;
     private transient LabelCounters counters;
@@ -280,10 +276,15 @@ public final class JoinLabels<T>
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<LabelInput<T>>> group, MultiOutputReceiver out) {
+        @Element KV<Integer, Iterable<KV<String, LabelInput<T>>>> bucket, MultiOutputReceiver out) {
+      KeyBuckets.byKey(bucket.getValue()).forEach((id, inputs) -> decide(id, inputs, out));
+    }
+
+    /** All inputs of one event id, decided in time order. */
+    private void decide(String id, List<LabelInput<T>> inputs, MultiOutputReceiver out) {
       List<LabelInput<T>> events = new ArrayList<>();
       List<Outcome> outcomes = new ArrayList<>();
-      for (LabelInput<T> in : group.getValue()) {
+      for (LabelInput<T> in : inputs) {
         if (in.isEvent()) {
           events.add(in);
         } else {
@@ -307,7 +308,7 @@ public final class JoinLabels<T>
             .output(
                 counters.dead(
                     DeadLetterReason.DUPLICATE_EVENT,
-                    "event id " + group.getKey() + " seen before",
+                    "event id " + id + " seen before",
                     dup.event()));
       }
       long t = event.eventTime();
