@@ -1,9 +1,11 @@
 package dev.freshet.transforms.testing;
 
+import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.features.FeaturedEvent;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
@@ -24,33 +26,51 @@ public final class Streams {
 
   private Streams() {}
 
-  /** A tagged union row: {@code kind} is "event" or "outcome". */
-  public static final org.apache.beam.sdk.schemas.Schema UNION =
-      org.apache.beam.sdk.schemas.Schema.builder()
-          .addStringField("kind")
-          .addNullableRowField("event", Payments.EVENTS.beamSchema())
-          .addNullableRowField("outcome", Payments.OUTCOMES.beamSchema())
-          .build();
+  /** A tagged union row of a domain: {@code kind} is "event" or "outcome". */
+  public static Schema union(EventSchema events, EventSchema outcomes) {
+    return Schema.builder()
+        .addStringField("kind")
+        .addNullableRowField("event", events.beamSchema())
+        .addNullableRowField("outcome", outcomes.beamSchema())
+        .build();
+  }
+
+  /** The union of the {@link Payments} domain. */
+  public static final Schema UNION = union(Payments.EVENTS, Payments.OUTCOMES);
 
   public static Row event(Row event) {
-    return Row.withSchema(UNION).addValues("event", event, null).build();
+    return event(UNION, event);
   }
 
   public static Row outcome(Row outcome) {
-    return Row.withSchema(UNION).addValues("outcome", null, outcome).build();
+    return outcome(UNION, outcome);
+  }
+
+  public static Row event(Schema union, Row event) {
+    return Row.withSchema(union).addValues("event", event, null).build();
+  }
+
+  public static Row outcome(Schema union, Row outcome) {
+    return Row.withSchema(union).addValues("outcome", null, outcome).build();
   }
 
   public static SchemaCoder<Row> unionCoder() {
     return SchemaCoder.of(UNION);
   }
 
-  /** Splits a union stream into events (rows) and outcomes. */
+  /** Splits a {@link Payments} union stream into events and outcomes. */
   public static PCollectionTuple split(PCollection<Row> union) {
+    return split(union, Payments.EVENTS, Payments.OUTCOMES);
+  }
+
+  /** Splits a union stream into event rows and outcome rows. */
+  public static PCollectionTuple split(
+      PCollection<Row> union, EventSchema events, EventSchema outcomes) {
     PCollectionTuple out =
         union.apply(
             "Split", ParDo.of(new SplitFn()).withOutputTags(EVENTS, TupleTagList.of(OUTCOMES)));
-    out.get(EVENTS).setCoder(SchemaCoder.of(Payments.EVENTS.beamSchema()));
-    out.get(OUTCOMES).setCoder(SchemaCoder.of(Payments.OUTCOMES.beamSchema()));
+    out.get(EVENTS).setCoder(SchemaCoder.of(events.beamSchema()));
+    out.get(OUTCOMES).setCoder(SchemaCoder.of(outcomes.beamSchema()));
     return out;
   }
 
