@@ -16,6 +16,9 @@ final class EntityHistory {
   final TimeSeries events;
   final TimeSeries labels;
 
+  /** When the streaming path's expiry timer is set to fire; moved forward in coarse steps. */
+  long expiryAt = Long.MIN_VALUE;
+
   EntityHistory(TimeSeries events, TimeSeries labels) {
     this.events = events;
     this.labels = labels;
@@ -31,11 +34,14 @@ final class EntityHistory {
     public void encode(EntityHistory value, OutputStream out) throws IOException {
       encode(value.events, out);
       encode(value.labels, out);
+      LONG.encode(value.expiryAt, out);
     }
 
     @Override
     public EntityHistory decode(InputStream in) throws IOException {
-      return new EntityHistory(decodeSeries(in), decodeSeries(in));
+      EntityHistory history = new EntityHistory(decodeSeries(in), decodeSeries(in));
+      history.expiryAt = LONG.decode(in);
+      return history;
     }
 
     private static void encode(TimeSeries ts, OutputStream out) throws IOException {

@@ -216,7 +216,7 @@ public final class ExtractFeatures
     @Override
     public PCollection<KV<String, Part>> expand(PCollection<Row> input) {
       KvCoder<String, StageInput> kvCoder =
-          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder(rowCoder));
+          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder());
       PCollectionTuple keyed =
           input.apply(
               "KeyEvents",
@@ -290,8 +290,11 @@ public final class ExtractFeatures
         return;
       }
       long time = event.getDateTime(timeField).getMillis();
-      long tie = StableHash.of(event.getString(idField));
-      out.get(KeyStage.KEYED).output(KV.of(key, StageInput.event(time, tie, event)));
+      String id = event.getString(idField);
+      StageInput in =
+          StageInput.event(
+              time, StableHash.of(id), id, plan.numericValues(event), plan.hashedValues(event));
+      out.get(KeyStage.KEYED).output(KV.of(key, in));
     }
   }
 
@@ -318,8 +321,8 @@ public final class ExtractFeatures
   private static KV<String, Part> computePart(
       KeyFeatures plan, int stage, String idField, int size, EntityHistory history, StageInput in) {
     float[] f = new float[size];
-    plan.onEvent(history, in.time(), in.tie(), in.event(), f);
-    return KV.of(in.event().getString(idField), new Part(stage, null, f));
+    plan.onEvent(history, in.time(), in.tie(), in.values(), in.hashes(), f);
+    return KV.of(in.id(), new Part(stage, null, f));
   }
 
   static final class FillMissingFn extends DoFn<Row, KV<String, Part>> {
@@ -417,9 +420,15 @@ public final class ExtractFeatures
       } else {
         plan.onLabel(history, in.time(), in.tie(), in.label());
       }
-      state.write(history);
+      // Resetting a timer per event is costly; move it forward in steps of 1/8 of the retention.
       long newest = Math.max(history.events.maxTime(), history.labels.maxTime());
-      expire.set(new Instant(newest + plan.retentionMillis()));
+      long needed = newest + plan.retentionMillis();
+      if (needed > history.expiryAt) {
+        long step = Math.max(60_000L, plan.retentionMillis() / 8);
+        history.expiryAt = Math.floorDiv(needed, step) * step + step;
+        expire.set(new Instant(history.expiryAt));
+      }
+      state.write(history);
     }
 
     @OnTimer("expire")

@@ -135,27 +135,42 @@ final class KeyFeatures implements Serializable {
     }
   }
 
-  /**
-   * Computes the features of {@code event} at time {@code t} into {@code out}, then records the
-   * event. {@code tie} orders events with equal times deterministically; a duplicate (same time and
-   * tie) gets the same features as the original and is not counted twice.
-   */
-  void onEvent(EntityHistory h, long t, long tie, Row event, float[] out) {
-    TimeSeries events = h.events;
-    events.observe(t);
-    events.evictBefore(events.maxTime() - eventRetention);
-    h.labels.evictBefore(h.labels.maxTime() - labelRetention);
-    compute(h, t, out);
+  /** The numeric values this key aggregates (NaN for null). */
+  double[] numericValues(Row event) {
     double[] numeric = new double[numericFieldIndex.length];
     for (int c = 0; c < numeric.length; c++) {
       Object v = event.getValue(numericFieldIndex[c]);
       numeric[c] = v == null ? Double.NaN : ((Number) v).doubleValue();
     }
+    return numeric;
+  }
+
+  /** The hashed values this key counts distinct (0 for null). */
+  long[] hashedValues(Row event) {
     long[] hashed = new long[hashFieldIndex.length];
     for (int c = 0; c < hashed.length; c++) {
       Object v = event.getValue(hashFieldIndex[c]);
       hashed[c] = v == null ? 0 : StableHash.ofValue(v);
     }
+    return hashed;
+  }
+
+  /** Computes the features of {@code event} at time {@code t} into {@code out}, then records it. */
+  void onEvent(EntityHistory h, long t, long tie, Row event, float[] out) {
+    onEvent(h, t, tie, numericValues(event), hashedValues(event), out);
+  }
+
+  /**
+   * Computes the features of an event at time {@code t}, given its projected values, into {@code
+   * out}, then records the event. {@code tie} orders events with equal times deterministically; a
+   * duplicate (same time and tie) gets the same features as the original and is not counted twice.
+   */
+  void onEvent(EntityHistory h, long t, long tie, double[] numeric, long[] hashed, float[] out) {
+    TimeSeries events = h.events;
+    events.observe(t);
+    events.evictBefore(events.maxTime() - eventRetention);
+    h.labels.evictBefore(h.labels.maxTime() - labelRetention);
+    compute(h, t, out);
     events.add(t, tie, numeric, hashed);
   }
 

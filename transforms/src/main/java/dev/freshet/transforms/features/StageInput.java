@@ -3,42 +3,63 @@ package dev.freshet.transforms.features;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.util.List;
+import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
-import org.apache.beam.sdk.coders.ByteCoder;
-import org.apache.beam.sdk.coders.Coder;
-import org.apache.beam.sdk.coders.CustomCoder;
+import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.coders.VarLongCoder;
-import org.apache.beam.sdk.values.Row;
 
 /**
- * What one entity key's stage receives: an event to featurise, or a label that became known for one
- * of the key's events. {@code tie} (a stable hash of the record id) orders equal times.
+ * What one entity key's stage receives: an event to featurise, projected to the values this key
+ * aggregates (not the whole event, which would be shipped once per key), or a label that became
+ * known for one of the key's events. {@code tie} (a stable hash of the record id) orders equal
+ * times.
  */
 final class StageInput {
+  private static final double[] NO_VALUES = new double[0];
+  private static final long[] NO_HASHES = new long[0];
+
   private final long time;
   private final long tie;
-  private final Row event;
+  private final String id;
+  private final double[] values;
+  private final long[] hashes;
   private final double label;
 
-  private StageInput(long time, long tie, Row event, double label) {
+  private StageInput(long time, long tie, String id, double[] values, long[] hashes, double label) {
     this.time = time;
     this.tie = tie;
-    this.event = event;
+    this.id = id;
+    this.values = values;
+    this.hashes = hashes;
     this.label = label;
   }
 
-  static StageInput event(long time, long tie, Row event) {
-    return new StageInput(time, tie, event, Double.NaN);
+  static StageInput event(long time, long tie, String id, double[] values, long[] hashes) {
+    return new StageInput(time, tie, id, values, hashes, Double.NaN);
   }
 
   static StageInput label(long time, long tie, double label) {
-    return new StageInput(time, tie, null, label);
+    return new StageInput(time, tie, null, NO_VALUES, NO_HASHES, label);
   }
 
   boolean isEvent() {
-    return event != null;
+    return id != null;
+  }
+
+  /** The event id (events only). */
+  String id() {
+    return id;
+  }
+
+  double[] values() {
+    return values;
+  }
+
+  long[] hashes() {
+    return hashes;
   }
 
   long time() {
@@ -49,29 +70,27 @@ final class StageInput {
     return tie;
   }
 
-  Row event() {
-    return event;
-  }
-
   double label() {
     return label;
   }
 
   /** Deterministic coder for {@link StageInput}. */
-  static final class StageInputCoder extends CustomCoder<StageInput> {
-    private final Coder<Row> eventCoder;
-
-    StageInputCoder(Coder<Row> eventCoder) {
-      this.eventCoder = eventCoder;
-    }
-
+  static final class StageInputCoder extends AtomicCoder<StageInput> {
     @Override
     public void encode(StageInput value, OutputStream out) throws IOException {
-      ByteCoder.of().encode(value.isEvent() ? (byte) 1 : (byte) 0, out);
       VarLongCoder.of().encode(value.time, out);
       BigEndianLongCoder.of().encode(value.tie, out);
+      BooleanCoder.of().encode(value.isEvent(), out);
       if (value.isEvent()) {
-        eventCoder.encode(value.event, out);
+        StringUtf8Coder.of().encode(value.id, out);
+        VarIntCoder.of().encode(value.values.length, out);
+        for (double v : value.values) {
+          DoubleCoder.of().encode(v, out);
+        }
+        VarIntCoder.of().encode(value.hashes.length, out);
+        for (long h : value.hashes) {
+          BigEndianLongCoder.of().encode(h, out);
+        }
       } else {
         DoubleCoder.of().encode(value.label, out);
       }
@@ -79,32 +98,21 @@ final class StageInput {
 
     @Override
     public StageInput decode(InputStream in) throws IOException {
-      boolean isEvent = ByteCoder.of().decode(in) == 1;
       long time = VarLongCoder.of().decode(in);
       long tie = BigEndianLongCoder.of().decode(in);
-      return isEvent
-          ? event(time, tie, eventCoder.decode(in))
-          : label(time, tie, DoubleCoder.of().decode(in));
-    }
-
-    @Override
-    public List<? extends Coder<?>> getCoderArguments() {
-      return List.of(eventCoder);
-    }
-
-    @Override
-    public void verifyDeterministic() throws NonDeterministicException {
-      eventCoder.verifyDeterministic();
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof StageInputCoder other && eventCoder.equals(other.eventCoder);
-    }
-
-    @Override
-    public int hashCode() {
-      return eventCoder.hashCode();
+      if (!BooleanCoder.of().decode(in)) {
+        return label(time, tie, DoubleCoder.of().decode(in));
+      }
+      String id = StringUtf8Coder.of().decode(in);
+      double[] values = new double[VarIntCoder.of().decode(in)];
+      for (int i = 0; i < values.length; i++) {
+        values[i] = DoubleCoder.of().decode(in);
+      }
+      long[] hashes = new long[VarIntCoder.of().decode(in)];
+      for (int i = 0; i < hashes.length; i++) {
+        hashes[i] = BigEndianLongCoder.of().decode(in);
+      }
+      return event(time, tie, id, values, hashes);
     }
   }
 }
