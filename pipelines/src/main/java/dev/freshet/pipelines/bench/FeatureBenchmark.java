@@ -12,7 +12,6 @@ import dev.freshet.transforms.features.FeatureSpecs;
 import dev.freshet.transforms.features.FeaturedEvent;
 import dev.freshet.transforms.labels.JoinLabels;
 import dev.freshet.transforms.labels.Labeled;
-import dev.freshet.transforms.labels.Outcome;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
@@ -35,8 +34,6 @@ import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.beam.sdk.coders.KvCoder;
-import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
@@ -46,12 +43,9 @@ import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
-import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptor;
 import org.joda.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -443,26 +437,11 @@ public final class FeatureBenchmark implements Callable<Integer> {
    */
   private static PCollection<Labeled<Row>> labels(
       FeatureSpec s, PCollection<Row> rows, PCollection<Row> outcomeRows, boolean streaming) {
-    if (!streaming) {
-      return rows.apply("JoinLabels", JoinLabels.events(s, outcomeRows)).labeled();
+    JoinLabels.LabelEvents join = JoinLabels.events(s, outcomeRows);
+    if (streaming) {
+      join = join.withOrdering(JoinLabels.Ordering.ARRIVAL);
     }
-    EventSchema outcomeSchema = s.outcomes();
-    PCollection<KV<String, Row>> byId =
-        rows.apply("KeyById", ParDo.of(new KeyByIdFn(s.events().idField())))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), rows.getCoder()));
-    PCollection<Outcome> outcomes =
-        outcomeRows
-            .apply(
-                "ToOutcomes",
-                MapElements.into(TypeDescriptor.of(Outcome.class))
-                    .via((Row r) -> Outcome.fromRow(outcomeSchema, r)))
-            .setCoder(Outcome.OutcomeCoder.of());
-    return byId.apply(
-            "JoinLabels",
-            JoinLabels.<Row>withOutcomes(outcomes)
-                .within(s.labelWindow())
-                .withOrdering(JoinLabels.Ordering.ARRIVAL))
-        .labeled();
+    return rows.apply("JoinLabels", join).labeled();
   }
 
   /** Times one pipeline and reads its counters and the peak heap. */
@@ -555,20 +534,6 @@ public final class FeatureBenchmark implements Callable<Integer> {
     @ProcessElement
     public void process(@Element T element) {
       count.inc();
-    }
-  }
-
-  /** Keys a parsed event by its id (the input of {@link JoinLabels}). */
-  static final class KeyByIdFn extends DoFn<Row, KV<String, Row>> {
-    private final String idField;
-
-    KeyByIdFn(String idField) {
-      this.idField = idField;
-    }
-
-    @ProcessElement
-    public void process(@Element Row event, OutputReceiver<KV<String, Row>> out) {
-      out.output(KV.of(event.getString(idField), event));
     }
   }
 

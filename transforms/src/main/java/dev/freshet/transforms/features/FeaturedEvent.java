@@ -1,17 +1,14 @@
 package dev.freshet.transforms.features;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
-import org.apache.beam.sdk.coders.VarIntCoder;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.values.Row;
 
@@ -64,7 +61,6 @@ public final class FeaturedEvent {
 
   /** Deterministic coder: the event's schema coder, then the floats bit for bit. */
   public static final class FeaturedEventCoder extends CustomCoder<FeaturedEvent> {
-    private static final VarIntCoder INT = VarIntCoder.of();
     private static final BigEndianLongCoder FINGERPRINT = BigEndianLongCoder.of();
     private final SchemaCoder<Row> rowCoder;
 
@@ -80,23 +76,14 @@ public final class FeaturedEvent {
     public void encode(FeaturedEvent value, OutputStream out) throws IOException {
       rowCoder.encode(value.event, out);
       FINGERPRINT.encode(value.specFingerprint, out);
-      INT.encode(value.features.length, out);
-      ByteBuffer bytes = ByteBuffer.allocate(4 * value.features.length);
-      bytes.asFloatBuffer().put(value.features);
-      out.write(bytes.array());
+      FloatArrays.encode(value.features, out);
     }
 
     @Override
     public FeaturedEvent decode(InputStream in) throws IOException {
       Row row = rowCoder.decode(in);
       long fingerprint = FINGERPRINT.decode(in);
-      float[] features = new float[INT.decode(in)];
-      byte[] bytes = in.readNBytes(4 * features.length);
-      if (bytes.length != 4 * features.length) {
-        throw new EOFException("truncated feature vector");
-      }
-      ByteBuffer.wrap(bytes).asFloatBuffer().get(features);
-      return new FeaturedEvent(row, features, fingerprint);
+      return new FeaturedEvent(row, FloatArrays.decode(in), fingerprint);
     }
 
     @Override

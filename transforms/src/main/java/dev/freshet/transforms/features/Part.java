@@ -1,10 +1,8 @@
 package dev.freshet.transforms.features;
 
-import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.ByteBuffer;
 import java.util.List;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.CustomCoder;
@@ -41,23 +39,14 @@ final class Part {
     public void encode(Part value, OutputStream out) throws IOException {
       VarIntCoder.of().encode(value.stage, out);
       rowCoder.encode(value.event, out);
-      VarIntCoder.of().encode(value.features.length, out);
-      ByteBuffer bytes = ByteBuffer.allocate(4 * value.features.length);
-      bytes.asFloatBuffer().put(value.features);
-      out.write(bytes.array());
+      FloatArrays.encode(value.features, out);
     }
 
     @Override
     public Part decode(InputStream in) throws IOException {
       int stage = VarIntCoder.of().decode(in);
       Row event = rowCoder.decode(in);
-      float[] features = new float[VarIntCoder.of().decode(in)];
-      byte[] bytes = in.readNBytes(4 * features.length);
-      if (bytes.length != 4 * features.length) {
-        throw new EOFException("truncated feature part");
-      }
-      ByteBuffer.wrap(bytes).asFloatBuffer().get(features);
-      return new Part(stage, event, features);
+      return new Part(stage, event, FloatArrays.decode(in));
     }
 
     @Override

@@ -112,9 +112,8 @@ public final class JoinLabels<T>
   }
 
   /** Convenience: labels the parsed events of {@code spec} with its outcome rows. */
-  public static PTransform<PCollection<Row>, Result<Row>> events(
-      FeatureSpec spec, PCollection<Row> outcomeRows) {
-    return new LabelEvents(spec, outcomeRows);
+  public static LabelEvents events(FeatureSpec spec, PCollection<Row> outcomeRows) {
+    return new LabelEvents(spec, outcomeRows, null);
   }
 
   @Override
@@ -531,13 +530,20 @@ public final class JoinLabels<T>
   }
 
   /** Keys parsed events by id and converts outcome rows, then joins. */
-  private static final class LabelEvents extends PTransform<PCollection<Row>, Result<Row>> {
+  public static final class LabelEvents extends PTransform<PCollection<Row>, Result<Row>> {
     private final FeatureSpec spec;
     private final PCollection<Row> outcomeRows;
+    private final Ordering ordering;
 
-    LabelEvents(FeatureSpec spec, PCollection<Row> outcomeRows) {
+    LabelEvents(FeatureSpec spec, PCollection<Row> outcomeRows, Ordering ordering) {
       this.spec = spec;
       this.outcomeRows = outcomeRows;
+      this.ordering = ordering;
+    }
+
+    /** Forces an ordering instead of choosing by boundedness (see {@link JoinLabels}). */
+    public LabelEvents withOrdering(Ordering newOrdering) {
+      return new LabelEvents(spec, outcomeRows, newOrdering);
     }
 
     @Override
@@ -568,7 +574,8 @@ public final class JoinLabels<T>
                       .via((Row r) -> Outcome.fromRow(outcomeSchema, r)))
               .setCoder(Outcome.OutcomeCoder.of());
       return byId.apply(
-          "JoinLabels", JoinLabels.<Row>withOutcomes(outcomes).within(spec.labelWindow()));
+          "JoinLabels",
+          JoinLabels.<Row>withOutcomes(outcomes).within(spec.labelWindow()).withOrdering(ordering));
     }
   }
 }
