@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -46,6 +47,10 @@ public final class FeaturesCommand {
     FeaturesOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(FeaturesOptions.class);
     Domain domain = options.getDomain();
+    FileSystems.setDefaultPipelineOptions(options);
+    requireFiles("--events", options.getEvents());
+    requireFiles("--outcomes", options.getOutcomes());
+    requireFiles("--spec", options.getSpec());
     String specPath = options.getSpec() != null ? options.getSpec() : domain.defaultSpec();
     FeatureSpec spec = FeatureSpecs.load(specPath);
     Path statsDir = Files.createTempDirectory("freshet-features");
@@ -116,6 +121,14 @@ public final class FeaturesCommand {
           col.get("min").asDouble(),
           col.get("max").asDouble(),
           100 * col.get("non_zero").asDouble());
+    }
+  }
+
+  /** Fails fast, naming the option, when a given file pattern matches nothing. */
+  private static void requireFiles(String option, String pattern) throws IOException {
+    if (pattern != null && FileSystems.match(pattern).metadata().isEmpty()) {
+      throw new IllegalArgumentException(
+          option + "=" + pattern + " matches no file; check the path (local, gs://, ...)");
     }
   }
 

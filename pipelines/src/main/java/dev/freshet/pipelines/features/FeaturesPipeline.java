@@ -57,7 +57,7 @@ public final class FeaturesPipeline {
         rows.apply("ExtractFeatures", ExtractFeatures.of(spec).withLabels(labels.labeled()));
     features.apply("CountFeatured", ParDo.of(new CountFn()));
     features
-        .apply("ColumnStats", Combine.globally(new ColumnStats.Fn(spec.size())))
+        .apply("ColumnStats", Combine.globally(new ColumnStats.Fn(spec.size())).withoutDefaults())
         .apply(
             "StatsJson", MapElements.into(TypeDescriptors.strings()).via(s -> statsJson(spec, s)))
         .apply("WriteStats", TextIO.write().to(statsPath).withoutSharding());

@@ -4,6 +4,7 @@ import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.events.ParseResult;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
@@ -26,6 +27,13 @@ public final class EventFiles extends PTransform<PBegin, ParseResult> {
     JSONL,
     PARQUET
   }
+
+  /**
+   * Reads Parquet into generic Avro records even when a record name matches a class on the class
+   * path (parquet-avro would otherwise try to build that class).
+   */
+  static final Map<String, String> GENERIC_AVRO =
+      Map.of("parquet.avro.data.supplier", "org.apache.parquet.avro.GenericDataSupplier");
 
   private final EventSchema schema;
   private final String pattern;
@@ -69,6 +77,7 @@ public final class EventFiles extends PTransform<PBegin, ParseResult> {
                 "ReadParquet",
                 ParquetIO.parseGenericRecords(AvroJson::toJson)
                     .withCoder(StringUtf8Coder.of())
+                    .withConfiguration(GENERIC_AVRO)
                     .from(pattern))
             : begin.apply("ReadLines", TextIO.read().from(pattern));
     return lines.apply("Parse", ParseEvents.json(schema).withSource(schema.name()));

@@ -52,6 +52,7 @@ public final class FlightRecords extends PTransform<PBegin, LabeledSources> {
             "ReadFlights",
             ParquetIO.parseGenericRecords(FlightRecords::toJsonPair)
                 .withCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+                .withConfiguration(EventFiles.GENERIC_AVRO)
                 .from(pattern));
     PCollection<String> events =
         pairs.apply("Events", MapElements.into(TypeDescriptors.strings()).via(KV::getKey));
