@@ -173,10 +173,11 @@ public class ClassifierTrainerTest {
   public void reportsProgressPerEpoch() {
     List<TrainingProgress> reports = new ArrayList<>();
     SyntheticData small = SyntheticData.generate(500, 6);
-    try (BinaryClassifier ignored =
+    try (BinaryClassifier model =
         ClassifierTrainer.of(SMALL.toBuilder().epochs(3).build())
             .withProgress(reports::add)
             .train(SyntheticData.LAYOUT, small.features, small.labels)) {
+      assertThat(model.layout()).isEqualTo(SyntheticData.LAYOUT);
       assertThat(reports).extracting(TrainingProgress::epoch).containsExactly(1, 2, 3);
       assertThat(reports)
           .extracting(TrainingProgress::examplesSeen)

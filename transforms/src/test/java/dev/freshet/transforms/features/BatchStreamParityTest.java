@@ -158,10 +158,9 @@ public class BatchStreamParityTest {
     TestStream.Builder<Row> script = TestStream.create(Streams.unionCoder());
     for (Map.Entry<Instant, List<TimestampedValue<Row>>> step : byTime.entrySet()) {
       script = script.advanceWatermarkTo(step.getKey());
-      List<TimestampedValue<Row>> values = step.getValue();
-      script =
-          script.addElements(
-              values.get(0), values.subList(1, values.size()).toArray(new TimestampedValue[0]));
+      for (TimestampedValue<Row> value : step.getValue()) {
+        script = script.addElements(value);
+      }
     }
     return script.advanceWatermarkToInfinity();
   }
