@@ -1,6 +1,8 @@
 package dev.freshet.pipelines;
 
 import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.train.ModelsCommand;
+import dev.freshet.pipelines.train.TrainCommand;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -13,7 +15,12 @@ import picocli.CommandLine.Unmatched;
     mixinStandardHelpOptions = true,
     version = "freshet 0.1.0",
     description = "Streaming-first real-time machine learning on Apache Beam.",
-    subcommands = {Freshet.Features.class, Freshet.GenerateFraud.class})
+    subcommands = {
+      Freshet.Features.class,
+      Freshet.Train.class,
+      ModelsCommand.class,
+      Freshet.GenerateFraud.class
+    })
 public final class Freshet implements Callable<Integer> {
 
   @Override
@@ -32,6 +39,19 @@ public final class Freshet implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
       return FeaturesCommand.run(args.toArray(new String[0]), System.out);
+    }
+  }
+
+  @Command(
+      name = "train",
+      description =
+          "Train a model on features and natural labels from files, evaluate it on the latest part and register it (--help lists the options).")
+  static final class Train implements Callable<Integer> {
+    @Unmatched List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return TrainCommand.run(args.toArray(new String[0]), System.out);
     }
   }
 

@@ -47,12 +47,7 @@ public final class FeaturesCommand {
     FeaturesOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(FeaturesOptions.class);
     Domain domain = options.getDomain();
-    FileSystems.setDefaultPipelineOptions(options);
-    requireFiles("--events", options.getEvents());
-    requireFiles("--outcomes", options.getOutcomes());
-    requireFiles("--spec", options.getSpec());
-    String specPath = options.getSpec() != null ? options.getSpec() : domain.defaultSpec();
-    FeatureSpec spec = FeatureSpecs.load(specPath);
+    FeatureSpec spec = loadSpec(options);
     Path statsDir = Files.createTempDirectory("freshet-features");
     Path statsFile = statsDir.resolve("feature-stats.json");
 
@@ -122,6 +117,19 @@ public final class FeaturesCommand {
           col.get("max").asDouble(),
           100 * col.get("non_zero").asDouble());
     }
+  }
+
+  /**
+   * Checks the data options (failing fast, naming the option, when a pattern matches no file) and
+   * loads the spec: the given one or the domain's.
+   */
+  public static FeatureSpec loadSpec(FeaturesOptions options) throws IOException {
+    FileSystems.setDefaultPipelineOptions(options);
+    requireFiles("--events", options.getEvents());
+    requireFiles("--outcomes", options.getOutcomes());
+    requireFiles("--spec", options.getSpec());
+    return FeatureSpecs.load(
+        options.getSpec() != null ? options.getSpec() : options.getDomain().defaultSpec());
   }
 
   /** Fails fast, naming the option, when a given file pattern matches nothing. */
