@@ -125,11 +125,20 @@ public class TrainCommandTest {
   }
 
   @Test
-  public void fraudTrainsTheSameWayOnFlink() throws Exception {
-    TrainCommand.Outcome flink =
+  public void bothDomainsTrainTheSameWayOnFlink() throws Exception {
+    TrainCommand.Outcome fraudOnFlink =
         train(Runners.FLINK, TMP.newFolder("flink-registry").toString(), fraudData());
-    assertThat(flink.holdout().normalizedEntropy()).isLessThan(0.8);
-    assertThat(flink.promoted()).isTrue();
+    assertThat(fraudOnFlink.holdout().normalizedEntropy()).isLessThan(0.8);
+    assertThat(fraudOnFlink.promoted()).isTrue();
+
+    DomainData.Slice slice = DomainData.flights(TMP.newFolder("flink-flights").toPath(), 5, 22);
+    TrainCommand.Outcome flightsOnFlink =
+        train(
+            Runners.FLINK,
+            TMP.newFolder("flink-flights-registry").toString(),
+            "--domain=FLIGHTS",
+            "--events=" + slice.events());
+    assertThat(flightsOnFlink.holdout().normalizedEntropy()).isLessThan(1.0);
   }
 
   @Test
