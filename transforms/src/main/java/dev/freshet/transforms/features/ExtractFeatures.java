@@ -50,13 +50,15 @@ import org.joda.time.Instant;
  * itself included, so the order of equal timestamps never matters. A duplicate event (same id and
  * time) is featurised but not counted twice.
  *
- * <p><b>Ordering.</b> Each entity key is one stage: bounded input is grouped per key and replayed
- * in event-time order; unbounded input is processed per key in arrival order, with state and an
- * event-time timer that drops an idle key's history. Both feed the same arithmetic ({@code
- * KeyFeatures}), so an event log whose per-key arrival order is event-time order gives
- * bit-identical vectors either way. An event arriving out of order sees the entries that arrived
- * before it (never later ones, so there is no leakage); entries older than the longest window plus
- * {@link #withAllowedLateness allowed lateness} are evicted, which bounds state per key.
+ * <p><b>Ordering.</b> Each entity key is one stage reading the events as they come (not another
+ * stage's output), and the stages' columns are assembled per event id. Bounded input is grouped
+ * (whole keys in {@link KeyBuckets}) and each key replayed in event-time order; unbounded input is
+ * processed per key in arrival order, with state and an event-time timer that drops an idle key's
+ * history. Both feed the same arithmetic ({@code KeyFeatures}), so an event log whose per-key
+ * arrival order is event-time order gives bit-identical vectors either way. An event arriving out
+ * of order sees the entries that arrived before it (never later ones, so there is no leakage);
+ * entries older than the longest window plus {@link #withAllowedLateness allowed lateness} are
+ * evicted, which bounds state per key.
  *
  * <p>The output is in the global window, stamped with event time.
  *
