@@ -20,10 +20,13 @@ import org.joda.time.Instant;
  *
  * <p>Every input ends as exactly one valid row or one {@link DeadLetter} carrying the raw payload
  * and the reason; nothing is thrown out of a bundle. Valid rows are re-stamped with their own event
- * time, so downstream windows, state and timers work in event time. Counts are Beam metrics in
- * namespace {@value #METRICS_NAMESPACE}: {@code <source>_in}, {@code <source>_valid}, {@code
- * <source>_dead} and {@code <source>_dead_<REASON>}, so that {@code in = valid + dead} can be
- * checked.
+ * time, so downstream windows, state and timers work in event time. Beam cannot move an element
+ * back in time, so a row whose event time is before its record's timestamp keeps the record's
+ * timestamp (counted as {@code <source>_behind_record_time}): Kafka topics should carry the event
+ * time as the record timestamp (CreateTime) and be read with {@code KafkaIO.withCreateTime}. Counts
+ * are Beam metrics in namespace {@value #METRICS_NAMESPACE}: {@code <source>_in}, {@code
+ * <source>_valid}, {@code <source>_dead} and {@code <source>_dead_<REASON>}, so that {@code in =
+ * valid + dead} can be checked.
  *
  * <pre>{@code
  * ParseResult parsed = lines.apply("ParseEvents", ParseEvents.json(spec.events()));
@@ -74,6 +77,7 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
     private final Counter in;
     private final Counter valid;
     private final Counter dead;
+    private final Counter behindRecordTime;
     private final Map<DeadLetterReason, Counter> byReason = new EnumMap<>(DeadLetterReason.class);
 
     ParseCounters(String source) {
@@ -81,6 +85,7 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
       this.in = Metrics.counter(METRICS_NAMESPACE, source + "_in");
       this.valid = Metrics.counter(METRICS_NAMESPACE, source + "_valid");
       this.dead = Metrics.counter(METRICS_NAMESPACE, source + "_dead");
+      this.behindRecordTime = Metrics.counter(METRICS_NAMESPACE, source + "_behind_record_time");
     }
 
     void in() {
@@ -89,6 +94,10 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
 
     void valid() {
       valid.inc();
+    }
+
+    void behindRecordTime() {
+      behindRecordTime.inc();
     }
 
     void dead(DeadLetterReason reason) {
@@ -117,13 +126,20 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
     }
 
     @ProcessElement
-    public void process(@Element String payload, MultiOutputReceiver out) {
+    public void process(
+        @Element String payload, @Timestamp Instant recordTime, MultiOutputReceiver out) {
       counters.in();
       RecordParser.Result result = parser.parseJson(payload);
       if (result.ok()) {
         counters.valid();
         Instant time = result.row().getDateTime(parser.schema().timeField()).toInstant();
-        out.get(ROWS).outputWithTimestamp(result.row(), time);
+        if (time.isBefore(recordTime)) {
+          // Beam cannot move an element back in time: keep the record's (later) timestamp.
+          counters.behindRecordTime();
+          out.get(ROWS).output(result.row());
+        } else {
+          out.get(ROWS).outputWithTimestamp(result.row(), time);
+        }
       } else {
         counters.dead(result.reason());
         out.get(DEAD).output(deadLetter(source, result, payload));

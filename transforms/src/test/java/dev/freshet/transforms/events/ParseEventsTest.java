@@ -15,6 +15,8 @@ import org.apache.beam.sdk.testing.TestPipeline;
 import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.Reify;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Instant;
 import org.junit.Rule;
@@ -96,11 +98,33 @@ public class ParseEventsTest {
     PAssert.that(
             parsed
                 .rows()
+                .apply(Reify.timestamps())
                 .apply(
                     MapElements.into(TypeDescriptors.longs())
-                        .via(r -> r.getDateTime("event_time").getMillis())))
+                        .via(t -> t.getTimestamp().getMillis())))
         .containsInAnyOrder(Instant.parse("2026-01-05T08:00:00Z").getMillis());
     p.run().waitUntilFinish();
+  }
+
+  @Test
+  public void aRecordStampedAfterItsEventTimeKeepsItsTimestampInsteadOfFailing() {
+    Instant recordTime = Instant.parse("2026-01-05T09:00:00Z"); // an hour after the event
+    ParseResult parsed =
+        p.apply(Create.timestamped(TimestampedValue.of(event("late", "1"), recordTime)))
+            .apply(ParseEvents.json(Payments.EVENTS).withSource("events"));
+    PAssert.that(
+            parsed
+                .rows()
+                .apply(Reify.timestamps())
+                .apply(
+                    MapElements.into(TypeDescriptors.longs())
+                        .via(t -> t.getTimestamp().getMillis())))
+        .containsInAnyOrder(recordTime.getMillis());
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+    assertThat(counters(result.metrics().queryMetrics(MetricsFilter.builder().build())))
+        .containsEntry("events_behind_record_time", 1L)
+        .containsEntry("events_valid", 1L);
   }
 
   static Map<String, Long> counters(MetricQueryResults metrics) {
