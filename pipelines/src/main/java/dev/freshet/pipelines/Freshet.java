@@ -1,6 +1,7 @@
 package dev.freshet.pipelines;
 
 import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.kafka.ReplayCommand;
 import dev.freshet.pipelines.train.ModelsCommand;
 import dev.freshet.pipelines.train.TrainCommand;
 import java.util.List;
@@ -19,6 +20,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.Features.class,
       Freshet.Train.class,
       ModelsCommand.class,
+      ReplayCommand.class,
       Freshet.GenerateFraud.class
     })
 public final class Freshet implements Callable<Integer> {

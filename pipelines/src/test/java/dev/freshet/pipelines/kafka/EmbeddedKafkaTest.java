@@ -9,7 +9,10 @@ import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.events.ParseResult;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
+import java.io.OutputStream;
+import java.io.PrintStream;
 import java.nio.file.Files;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
@@ -19,6 +22,9 @@ import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.Values;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -41,7 +47,7 @@ public class EmbeddedKafkaTest {
   @BeforeClass
   public static void startKafka() throws Exception {
     kafka = EmbeddedKafka.start();
-    kafka.createTopics(2, "events");
+    kafka.createTopics(2, "events", "replayed", "replayed-outcomes");
   }
 
   @AfterClass
@@ -104,5 +110,51 @@ public class EmbeddedKafkaTest {
         .empty();
     p.run().waitUntilFinish();
     assertThat(kafka.bootstrapServers()).startsWith("127.0.0.1:");
+  }
+
+  @Test
+  public void replayProducesEventsAndOutcomesInTimeOrderStampedWithTheirTime() throws Exception {
+    ReplayCommand replay = new ReplayCommand();
+    replay.events = TestDataFiles.fraudSampleEvents();
+    replay.outcomes = TestDataFiles.fraudSampleOutcomes();
+    replay.bootstrapServers = kafka.bootstrapServers();
+    replay.topic = "replayed";
+    replay.outcomesTopic = "replayed-outcomes";
+    replay.timeField = "event_time";
+    replay.outcomeTimeField = "outcome_time";
+    replay.keyField = "card_id";
+    replay.rate = 5000;
+    replay.limit = 3000;
+    ReplayCommand.Summary summary = replay.replay(new PrintStream(OutputStream.nullOutputStream()));
+    assertThat(summary.produced()).isEqualTo(3000);
+    assertThat(summary.outcomes()).isPositive();
+
+    Map<String, Long> lastTimeByCard = new HashMap<>();
+    long consumed = 0;
+    try (KafkaConsumer<String, String> consumer =
+        new KafkaConsumer<>(
+            Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                ConsumerConfig.GROUP_ID_CONFIG, "replay-test",
+                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest"),
+            new StringDeserializer(),
+            new StringDeserializer())) {
+      consumer.subscribe(List.of("replayed"));
+      long deadline = System.currentTimeMillis() + 30_000;
+      while (consumed < summary.events() && System.currentTimeMillis() < deadline) {
+        for (ConsumerRecord<String, String> r : consumer.poll(java.time.Duration.ofMillis(500))) {
+          long eventTime =
+              java.time.Instant.parse(JSON.readTree(r.value()).get("event_time").asText())
+                  .toEpochMilli();
+          assertThat(r.timestamp()).isEqualTo(eventTime);
+          Long previous = lastTimeByCard.put(r.key(), eventTime);
+          assertThat(previous == null || previous <= eventTime)
+              .as("card %s in time order", r.key())
+              .isTrue();
+          consumed++;
+        }
+      }
+    }
+    assertThat(consumed).isEqualTo(summary.events());
   }
 }

@@ -1,0 +1,202 @@
+package dev.freshet.pipelines.kafka;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.pipelines.io.AvroJson;
+import dev.freshet.testdata.LocalParquetFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code freshet replay}: produces a recorded log (events and, optionally, outcomes; JSON lines or
+ * Parquet) to Kafka in event-time order, each record stamped with its own time (CreateTime) and
+ * keyed by an entity field so that one entity's events stay in order, at an accelerated clock or a
+ * fixed rate.
+ */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description =
+        "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled.")
+public final class ReplayCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--events", required = true, description = "Events file (.jsonl or .parquet).")
+  Path events;
+
+  @Option(
+      names = "--outcomes",
+      description = "Outcomes file (.jsonl or .parquet), interleaved by time.")
+  Path outcomes;
+
+  @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
+  String bootstrapServers;
+
+  @Option(
+      names = "--topic",
+      defaultValue = "events",
+      description = "Events topic (default: ${DEFAULT-VALUE}).")
+  String topic;
+
+  @Option(
+      names = "--outcomes-topic",
+      defaultValue = "outcomes",
+      description = "Outcomes topic (default: ${DEFAULT-VALUE}).")
+  String outcomesTopic;
+
+  @Option(
+      names = "--time-field",
+      defaultValue = "event_time",
+      description = "Event time field (default: ${DEFAULT-VALUE}).")
+  String timeField;
+
+  @Option(
+      names = "--outcome-time-field",
+      defaultValue = "outcome_time",
+      description = "Outcome time field (default: ${DEFAULT-VALUE}).")
+  String outcomeTimeField;
+
+  @Option(
+      names = "--key-field",
+      defaultValue = "event_id",
+      description = "Field used as the record key, e.g. card_id (default: ${DEFAULT-VALUE}).")
+  String keyField;
+
+  @Option(
+      names = "--speedup",
+      defaultValue = "0",
+      description =
+          "Replay stream time this many times faster than it happened; 0 = as fast as --rate allows.")
+  double speedup;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description = "At most this many records per second; 0 = unlimited.")
+  double rate;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "0",
+      description = "Stop after this many records; 0 = all.")
+  long limit;
+
+  /** One record to produce. */
+  record Timed(long timeMillis, String topic, String key, String json) {}
+
+  @Override
+  public Integer call() throws Exception {
+    Summary s = replay(System.out);
+    return s.produced() > 0 ? 0 : 1;
+  }
+
+  /** What was produced. */
+  public record Summary(long produced, long events, long outcomes, double seconds) {}
+
+  Summary replay(PrintStream out) throws IOException, InterruptedException {
+    List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField));
+    if (outcomes != null) {
+      records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id"));
+    }
+    records.sort(Comparator.comparingLong(Timed::timeMillis));
+    if (limit > 0 && records.size() > limit) {
+      records = records.subList(0, (int) limit);
+    }
+    out.printf(
+        "replaying %,d records from %s to %s (%s)%n",
+        records.size(),
+        records.isEmpty() ? "-" : Instant.ofEpochMilli(records.get(0).timeMillis()),
+        bootstrapServers,
+        speedup > 0
+            ? speedup + "x stream time"
+            : rate > 0 ? rate + " records/s" : "as fast as possible");
+    long events = 0;
+    long start = System.nanoTime();
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG, "1",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000"),
+            new StringSerializer(),
+            new StringSerializer())) {
+      long first = records.isEmpty() ? 0 : records.get(0).timeMillis();
+      for (int i = 0; i < records.size(); i++) {
+        Timed r = records.get(i);
+        pace(start, i, r.timeMillis() - first);
+        producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.json()));
+        if (r.topic().equals(topic)) {
+          events++;
+        }
+        if (records.size() >= 10 && (i + 1) % (records.size() / 10) == 0) {
+          out.printf("  %3d%%  %,d records%n", 100 * (i + 1) / records.size(), i + 1);
+        }
+      }
+      producer.flush();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(
+        "produced %,d records (%,d events) in %.1f s, %,.0f records/s%n",
+        records.size(), events, seconds, records.size() / seconds);
+    return new Summary(records.size(), events, records.size() - events, seconds);
+  }
+
+  /** Waits until record {@code i}, {@code streamMillis} after the first, is due. */
+  private void pace(long start, int i, long streamMillis) throws InterruptedException {
+    double dueSeconds = 0;
+    if (speedup > 0) {
+      dueSeconds = streamMillis / 1000.0 / speedup;
+    }
+    if (rate > 0) {
+      dueSeconds = Math.max(dueSeconds, i / rate);
+    }
+    long waitNanos = (long) (dueSeconds * 1e9) - (System.nanoTime() - start);
+    if (waitNanos > 1_000_000) {
+      Thread.sleep(waitNanos / 1_000_000);
+    }
+  }
+
+  private static List<Timed> read(Path file, String topic, String timeField, String keyField)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (file.toString().endsWith(".parquet")) {
+      try (ParquetReader<GenericRecord> reader =
+          AvroParquetReader.<GenericRecord>builder(LocalParquetFiles.input(file)).build()) {
+        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+          lines.add(AvroJson.toJson(r));
+        }
+      }
+    } else {
+      lines = Files.readAllLines(file);
+    }
+    List<Timed> out = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      JsonNode node = JSON.readTree(line);
+      JsonNode time = node.get(timeField);
+      long millis =
+          time == null
+              ? 0
+              : time.isNumber() ? time.asLong() : Instant.parse(time.asText()).toEpochMilli();
+      JsonNode key = node.get(keyField);
+      out.add(new Timed(millis, topic, key == null ? null : key.asText(), line));
+    }
+    return out;
+  }
+}
