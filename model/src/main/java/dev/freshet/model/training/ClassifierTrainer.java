@@ -32,8 +32,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Deterministic on CPU: the engine's generator (weight init, dropout) is seeded with {@link
  * ModelConfig#seed()} at the start of each run and the shuffling uses its own seeded generator, so
- * the same data and seed give identical parameters. The engine seed is process-global: do not train
- * two models concurrently in one JVM when you need that guarantee.
+ * the same data and seed give identical parameters, bit for bit, with one PyTorch intra-op thread
+ * ({@code -Dai.djl.pytorch.num_threads=1}, as the tests run); with more threads the embedding
+ * gradients may be summed in another order, which changes the last bits. The engine seed is
+ * process-global: do not train two models concurrently in one JVM when you need that guarantee.
  *
  * <p>With {@link CalibrationMethod#PLATT} the last {@link ModelConfig#calibrationFraction()} of a
  * seeded shuffle is held out from gradient steps and used to fit the calibration (if it holds at
