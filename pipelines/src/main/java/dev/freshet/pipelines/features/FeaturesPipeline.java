@@ -34,6 +34,8 @@ public final class FeaturesPipeline {
   /** Metric names read by the summary. */
   public static final String FEATURED = "featured_events";
 
+  private static final ObjectMapper JSON = new ObjectMapper();
+
   private FeaturesPipeline() {}
 
   /** What the pipeline produces, for callers that add more (tests, the training pipeline). */
@@ -80,7 +82,7 @@ public final class FeaturesPipeline {
   }
 
   static String featureJson(FeatureSpec spec, FeaturedEvent e) {
-    ObjectNode node = new ObjectMapper().createObjectNode();
+    ObjectNode node = JSON.createObjectNode();
     node.put("event_id", e.event().getString(spec.events().idField()));
     node.put("event_time", e.event().getDateTime(spec.events().timeField()).toString());
     ArrayNode values = node.putArray("features");
@@ -91,7 +93,7 @@ public final class FeaturesPipeline {
   }
 
   static String statsJson(FeatureSpec spec, ColumnStats s) {
-    ObjectNode node = new ObjectMapper().createObjectNode();
+    ObjectNode node = JSON.createObjectNode();
     node.put("count", s.count());
     ArrayNode columns = node.putArray("columns");
     for (int i = 0; i < spec.size(); i++) {
