@@ -3,6 +3,7 @@ package dev.freshet.pipelines.features;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.IOException;
@@ -144,7 +145,7 @@ public final class FeaturesCommand {
     Map<String, Long> out = new TreeMap<>();
     for (MetricResult<Long> counter :
         result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
-      if ("freshet".equals(counter.getName().getNamespace())) {
+      if (ParseEvents.METRICS_NAMESPACE.equals(counter.getName().getNamespace())) {
         out.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
       }
     }

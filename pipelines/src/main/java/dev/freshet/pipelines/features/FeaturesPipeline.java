@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.io.LabeledSources;
 import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.ExtractFeatures;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
@@ -108,7 +109,7 @@ public final class FeaturesPipeline {
   }
 
   static final class CountFn extends DoFn<FeaturedEvent, Void> {
-    private final Counter featured = Metrics.counter("freshet", FEATURED);
+    private final Counter featured = Metrics.counter(ParseEvents.METRICS_NAMESPACE, FEATURED);
 
     @ProcessElement
     public void process() {

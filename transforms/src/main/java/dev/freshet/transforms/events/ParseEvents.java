@@ -1,7 +1,5 @@
 package dev.freshet.transforms.events;
 
-import java.util.EnumMap;
-import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.SchemaCoder;
@@ -73,18 +71,15 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
 
   /** Counts parse outcomes for one source. */
   static final class ParseCounters {
-    private final String source;
     private final Counter in;
     private final Counter valid;
-    private final Counter dead;
+    private final DeadLetterCounter dead;
     private final Counter behindRecordTime;
-    private final Map<DeadLetterReason, Counter> byReason = new EnumMap<>(DeadLetterReason.class);
 
     ParseCounters(String source) {
-      this.source = source;
       this.in = Metrics.counter(METRICS_NAMESPACE, source + "_in");
       this.valid = Metrics.counter(METRICS_NAMESPACE, source + "_valid");
-      this.dead = Metrics.counter(METRICS_NAMESPACE, source + "_dead");
+      this.dead = new DeadLetterCounter(source);
       this.behindRecordTime = Metrics.counter(METRICS_NAMESPACE, source + "_behind_record_time");
     }
 
@@ -101,11 +96,7 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
     }
 
     void dead(DeadLetterReason reason) {
-      dead.inc();
-      byReason
-          .computeIfAbsent(
-              reason, r -> Metrics.counter(METRICS_NAMESPACE, source + "_dead_" + r.name()))
-          .inc();
+      dead.count(reason);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.freshet.transforms.features;
 
+import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.labels.Labeled;
 import java.io.IOException;
 import java.io.InputStream;
@@ -390,7 +391,8 @@ public final class ExtractFeatures
     private final int stage;
     private final String idField;
     private final int size;
-    private final Counter expired = Metrics.counter("freshet", "feature_keys_expired");
+    private final Counter expired =
+        Metrics.counter(ParseEvents.METRICS_NAMESPACE, "feature_keys_expired");
 
     @StateId("history")
     private final StateSpec<ValueState<EntityHistory>> historySpec =

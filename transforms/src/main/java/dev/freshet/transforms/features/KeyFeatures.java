@@ -155,11 +155,6 @@ final class KeyFeatures implements Serializable {
     return hashed;
   }
 
-  /** Computes the features of {@code event} at time {@code t} into {@code out}, then records it. */
-  void onEvent(EntityHistory h, long t, long tie, Row event, float[] out) {
-    onEvent(h, t, tie, numericValues(event), hashedValues(event), out);
-  }
-
   /**
    * Computes the features of an event at time {@code t}, given its projected values, into {@code
    * out}, then records the event. {@code tie} orders events with equal times deterministically; a

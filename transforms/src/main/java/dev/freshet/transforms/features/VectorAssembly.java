@@ -85,8 +85,4 @@ final class VectorAssembly implements Serializable {
     }
     return false;
   }
-
-  int stages() {
-    return stageColumns.length;
-  }
 }

@@ -1,6 +1,7 @@
 package dev.freshet.transforms.labels;
 
 import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.DeadLetterCounter;
 import dev.freshet.transforms.events.DeadLetterReason;
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.ParseEvents;
@@ -222,7 +223,7 @@ public final class JoinLabels<T>
         Metrics.counter(ParseEvents.METRICS_NAMESPACE, "labels_negative");
     private final Counter timeouts =
         Metrics.counter(ParseEvents.METRICS_NAMESPACE, "labels_timeout");
-    private final Counter unused = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "labels_dead");
+    private final DeadLetterCounter unused = new DeadLetterCounter("labels");
 
     void labeled(Labeled<?> l) {
       (l.positive() ? positives : negatives).inc();
@@ -232,8 +233,7 @@ public final class JoinLabels<T>
     }
 
     DeadLetter dead(DeadLetterReason reason, String detail, Object payload) {
-      unused.inc();
-      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "labels_dead_" + reason.name()).inc();
+      unused.count(reason);
       return new DeadLetter(
           "labels", reason, detail, String.valueOf(payload), System.currentTimeMillis());
     }
