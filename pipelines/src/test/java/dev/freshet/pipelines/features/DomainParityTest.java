@@ -12,19 +12,12 @@ import dev.freshet.transforms.labels.JoinLabels;
 import dev.freshet.transforms.testing.Collect;
 import dev.freshet.transforms.testing.Runners;
 import dev.freshet.transforms.testing.Streams;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.schemas.Schema;
-import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TimestampedValue;
-import org.joda.time.Instant;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -63,9 +56,9 @@ public class DomainParityTest {
     bounded.run().waitUntilFinish();
 
     Pipeline streaming = Pipeline.create(Runners.options(Runners.DIRECT));
-    Schema union = Streams.union(spec.events(), spec.outcomes());
-    PCollectionTuple split =
-        Streams.split(streaming.apply(script(spec, union, slice)), spec.events(), spec.outcomes());
+    TestStream<Row> script =
+        Streams.inTimeOrder(spec.events(), spec.outcomes(), slice.eventRows(), slice.outcomeRows());
+    PCollectionTuple split = Streams.split(streaming.apply(script), spec.events(), spec.outcomes());
     Collect.into(
         features(spec, split.get(Streams.EVENTS), split.get(Streams.OUTCOMES)),
         "streaming-" + name);
@@ -103,34 +96,5 @@ public class DomainParityTest {
       FeatureSpec spec, PCollection<Row> events, PCollection<Row> outcomes) {
     JoinLabels.Result<Row> labels = events.apply("Labels", JoinLabels.events(spec, outcomes));
     return events.apply("Features", ExtractFeatures.of(spec).withLabels(labels.labeled()));
-  }
-
-  /** Events and outcomes merged in time order, the watermark advanced to each timestamp first. */
-  private static TestStream<Row> script(FeatureSpec spec, Schema union, DomainData.Slice slice) {
-    TreeMap<Instant, List<TimestampedValue<Row>>> byTime = new TreeMap<>();
-    for (Row e : slice.eventRows()) {
-      Instant t = e.getDateTime(spec.events().timeField()).toInstant();
-      byTime
-          .computeIfAbsent(t, k -> new ArrayList<>())
-          .add(TimestampedValue.of(Streams.event(union, e), t));
-    }
-    Instant lastEvent = byTime.lastKey();
-    for (Row o : slice.outcomeRows()) {
-      Instant t = o.getDateTime(spec.outcomes().timeField()).toInstant();
-      if (t.isAfter(lastEvent)) {
-        continue; // known after the last event: cannot change any feature vector
-      }
-      byTime
-          .computeIfAbsent(t, k -> new ArrayList<>())
-          .add(TimestampedValue.of(Streams.outcome(union, o), t));
-    }
-    TestStream.Builder<Row> script = TestStream.create(SchemaCoder.of(union));
-    for (Map.Entry<Instant, List<TimestampedValue<Row>>> step : byTime.entrySet()) {
-      script = script.advanceWatermarkTo(step.getKey());
-      for (TimestampedValue<Row> value : step.getValue()) {
-        script = script.addElements(value);
-      }
-    }
-    return script.advanceWatermarkToInfinity();
   }
 }

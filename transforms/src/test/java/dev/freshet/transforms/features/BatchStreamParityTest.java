@@ -14,16 +14,13 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import java.util.TreeMap;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.schemas.SchemaCoder;
-import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.Create;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TimestampedValue;
-import org.joda.time.Instant;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.junit.runners.Parameterized;
@@ -107,7 +104,10 @@ public class BatchStreamParityTest {
     bounded.run().waitUntilFinish();
 
     Pipeline streaming = Pipeline.create(Runners.options(runner));
-    PCollectionTuple split = Streams.split(streaming.apply(script(events, outcomes)));
+    PCollectionTuple split =
+        Streams.split(
+            streaming.apply(
+                Streams.inTimeOrder(Payments.EVENTS, Payments.OUTCOMES, events, outcomes)));
     Collect.into(
         features(spec, split.get(Streams.EVENTS), split.get(Streams.OUTCOMES), withLabels),
         "streaming-" + runner);
@@ -138,30 +138,5 @@ public class BatchStreamParityTest {
           extract.withLabels(events.apply("Labels", JoinLabels.events(spec, outcomes)).labeled());
     }
     return events.apply("Features", extract);
-  }
-
-  /** Events and outcomes in time order, the watermark advanced to each timestamp first. */
-  private static TestStream<Row> script(List<Row> events, List<Row> outcomes) {
-    TreeMap<Instant, List<TimestampedValue<Row>>> byTime = new TreeMap<>();
-    for (Row e : events) {
-      Instant t = e.getDateTime("event_time").toInstant();
-      byTime
-          .computeIfAbsent(t, k -> new ArrayList<>())
-          .add(TimestampedValue.of(Streams.event(e), t));
-    }
-    for (Row o : outcomes) {
-      Instant t = o.getDateTime("outcome_time").toInstant();
-      byTime
-          .computeIfAbsent(t, k -> new ArrayList<>())
-          .add(TimestampedValue.of(Streams.outcome(o), t));
-    }
-    TestStream.Builder<Row> script = TestStream.create(Streams.unionCoder());
-    for (Map.Entry<Instant, List<TimestampedValue<Row>>> step : byTime.entrySet()) {
-      script = script.advanceWatermarkTo(step.getKey());
-      for (TimestampedValue<Row> value : step.getValue()) {
-        script = script.addElements(value);
-      }
-    }
-    return script.advanceWatermarkToInfinity();
   }
 }

@@ -4,6 +4,8 @@ import static dev.freshet.transforms.testing.Payments.SPEC;
 import static dev.freshet.transforms.testing.Payments.at;
 import static dev.freshet.transforms.testing.Payments.outcome;
 import static dev.freshet.transforms.testing.Payments.payment;
+import static dev.freshet.transforms.testing.Streams.timedEvent;
+import static dev.freshet.transforms.testing.Streams.timedOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.freshet.transforms.labels.JoinLabels;
@@ -50,15 +52,6 @@ public class ExtractFeaturesStreamingTest {
     this.p = Runners.pipeline(runner);
   }
 
-  private static TimestampedValue<Row> ev(Row event) {
-    return TimestampedValue.of(Streams.event(event), event.getDateTime("event_time").toInstant());
-  }
-
-  private static TimestampedValue<Row> oc(Row outcome) {
-    return TimestampedValue.of(
-        Streams.outcome(outcome), outcome.getDateTime("outcome_time").toInstant());
-  }
-
   private static float f(Map<String, List<float[]>> byId, String id, String feature) {
     assertThat(byId).as("features of " + id).containsKey(id);
     return byId.get(id).get(0)[SPEC.indexOf(feature)];
@@ -69,20 +62,20 @@ public class ExtractFeaturesStreamingTest {
     TestStream<Row> stream =
         TestStream.create(Streams.unionCoder())
             .addElements(
-                ev(payment("e1", 0, "c1", "r1", "A", 10.0)),
-                ev(payment("e2", 5, "c1", "r1", "B", 20.0)),
-                ev(payment("e3", 9, "c1", "r2", "A", 30.0)))
+                timedEvent(payment("e1", 0, "c1", "r1", "A", 10.0)),
+                timedEvent(payment("e2", 5, "c1", "r1", "B", 20.0)),
+                timedEvent(payment("e3", 9, "c1", "r2", "A", 30.0)))
             .advanceWatermarkTo(at(9))
-            .addElements(ev(payment("e4", 20, "c1", "r1", "C", 40.0)))
+            .addElements(timedEvent(payment("e4", 20, "c1", "r1", "C", 40.0)))
             .advanceWatermarkTo(at(20))
             // Out of order but within the allowed lateness (10 minutes behind the newest event).
-            .addElements(ev(payment("late", 15, "c1", "r1", "A", 7.0)))
-            .addElements(ev(payment("e5", 90, "c1", "r1", "A", 50.0)))
+            .addElements(timedEvent(payment("late", 15, "c1", "r1", "A", 7.0)))
+            .addElements(timedEvent(payment("e5", 90, "c1", "r1", "A", 50.0)))
             .advanceWatermarkTo(at(90))
             // A duplicate delivery of e5, then an event beyond the allowed lateness.
-            .addElements(ev(payment("e5", 90, "c1", "r1", "A", 50.0)))
-            .addElements(ev(payment("very-late", 25, "c1", "r1", "A", 1.0)))
-            .addElements(ev(payment("e6", 95, "c1", "r1", "A", 1.0)))
+            .addElements(timedEvent(payment("e5", 90, "c1", "r1", "A", 50.0)))
+            .addElements(timedEvent(payment("very-late", 25, "c1", "r1", "A", 1.0)))
+            .addElements(timedEvent(payment("e6", 95, "c1", "r1", "A", 1.0)))
             .advanceWatermarkToInfinity();
 
     PCollection<FeaturedEvent> out =
@@ -133,10 +126,10 @@ public class ExtractFeaturesStreamingTest {
   public void idleKeysExpireAndRestartEmpty() {
     TestStream<Row> stream =
         TestStream.create(Streams.unionCoder())
-            .addElements(ev(payment("a", 0, "c9", null, null, 5.0)))
+            .addElements(timedEvent(payment("a", 0, "c9", null, null, 5.0)))
             .advanceWatermarkTo(at(200))
-            .addElements(ev(payment("b", 200, "c9", null, null, 5.0)))
-            .addElements(ev(payment("c", 201, "c9", null, null, 5.0)))
+            .addElements(timedEvent(payment("b", 200, "c9", null, null, 5.0)))
+            .addElements(timedEvent(payment("c", 201, "c9", null, null, 5.0)))
             .advanceWatermarkToInfinity();
     PCollection<FeaturedEvent> out =
         Streams.split(p.apply(stream))
@@ -172,13 +165,13 @@ public class ExtractFeaturesStreamingTest {
   public void outcomeFeaturesNeverSeeTheFuture() {
     TestStream<Row> stream =
         TestStream.create(Streams.unionCoder())
-            .addElements(ev(payment("a", 0, "c3", null, null, 1.0)))
+            .addElements(timedEvent(payment("a", 0, "c3", null, null, 1.0)))
             .advanceWatermarkTo(at(1))
-            .addElements(ev(payment("b", 20, "c3", null, null, 1.0)))
+            .addElements(timedEvent(payment("b", 20, "c3", null, null, 1.0)))
             .advanceWatermarkTo(at(20))
-            .addElements(oc(outcome("a", 30, true)))
+            .addElements(timedOutcome(outcome("a", 30, true)))
             .advanceWatermarkTo(at(30))
-            .addElements(ev(payment("c", 40, "c3", null, null, 1.0)))
+            .addElements(timedEvent(payment("c", 40, "c3", null, null, 1.0)))
             .advanceWatermarkToInfinity();
     PCollectionTuple split = Streams.split(p.apply(stream));
     PCollection<Row> events = split.get(Streams.EVENTS);

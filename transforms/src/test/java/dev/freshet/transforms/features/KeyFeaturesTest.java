@@ -25,7 +25,13 @@ public class KeyFeaturesTest {
   private static float[] feed(KeyFeatures kf, EntityHistory h, Row event) {
     float[] out = new float[SPEC.size()];
     long t = event.getDateTime("event_time").getMillis();
-    kf.onEvent(h, t, StableHash.of(event.getString("event_id")), event, out);
+    kf.onEvent(
+        h,
+        t,
+        StableHash.of(event.getString("event_id")),
+        kf.numericValues(event),
+        kf.hashedValues(event),
+        out);
     return out;
   }
 

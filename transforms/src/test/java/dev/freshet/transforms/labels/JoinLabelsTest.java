@@ -4,6 +4,8 @@ import static dev.freshet.transforms.testing.Payments.SPEC;
 import static dev.freshet.transforms.testing.Payments.at;
 import static dev.freshet.transforms.testing.Payments.outcome;
 import static dev.freshet.transforms.testing.Payments.payment;
+import static dev.freshet.transforms.testing.Streams.timedEvent;
+import static dev.freshet.transforms.testing.Streams.timedOutcome;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.freshet.transforms.events.DeadLetter;
@@ -48,15 +50,6 @@ public class JoinLabelsTest {
   public JoinLabelsTest(String runner) {
     this.p = Runners.pipeline(runner);
     this.direct = Runners.DIRECT.equals(runner);
-  }
-
-  private static TimestampedValue<Row> ev(Row event) {
-    return TimestampedValue.of(Streams.event(event), event.getDateTime("event_time").toInstant());
-  }
-
-  private static TimestampedValue<Row> oc(Row outcome) {
-    return TimestampedValue.of(
-        Streams.outcome(outcome), outcome.getDateTime("outcome_time").toInstant());
   }
 
   /** Events are stamped with their event time, as ParseEvents does. */
@@ -106,22 +99,27 @@ public class JoinLabelsTest {
   public void streamingLabelsWithTimeouts() {
     TestStream.Builder<Row> script =
         TestStream.create(Streams.unionCoder())
-            .addElements(oc(outcome("e", 5, true))) // the outcome arrives before its event
             .addElements(
-                ev(pay("a", 0)), ev(pay("b", 0)), ev(pay("c", 0)), ev(pay("d", 0)), ev(pay("e", 0)))
-            .addElements(ev(pay("b", 0))) // a duplicate event
+                timedOutcome(outcome("e", 5, true))) // the outcome arrives before its event
+            .addElements(
+                timedEvent(pay("a", 0)),
+                timedEvent(pay("b", 0)),
+                timedEvent(pay("c", 0)),
+                timedEvent(pay("d", 0)),
+                timedEvent(pay("e", 0)))
+            .addElements(timedEvent(pay("b", 0))) // a duplicate event
             .advanceWatermarkTo(at(10))
-            .addElements(oc(outcome("a", 30, true)))
+            .addElements(timedOutcome(outcome("a", 30, true)))
             .advanceWatermarkTo(at(40))
-            .addElements(oc(outcome("a", 40, true))) // duplicate outcome
-            .addElements(oc(outcome("x", 10, true))) // no such event
+            .addElements(timedOutcome(outcome("a", 40, true))) // duplicate outcome
+            .addElements(timedOutcome(outcome("x", 10, true))) // no such event
             .advanceWatermarkTo(at(61)) // b, c, d time out at minute 60
-            .addElements(oc(outcome("c", 90, true))); // after the window, by its own time
+            .addElements(timedOutcome(outcome("c", 90, true))); // after the window, by its own time
     if (direct) {
       // In time by its own clock, but it arrives after the watermark passed d's deadline. Only the
       // direct runner orders this arrival after the timer: on Flink the outcome and event streams
       // reach the join on different channels, so either may come first.
-      script = script.addElements(oc(outcome("d", 50, true)));
+      script = script.addElements(timedOutcome(outcome("d", 50, true)));
     }
     TestStream<Row> stream = script.advanceWatermarkToInfinity();
     PCollectionTuple split = Streams.split(p.apply(stream));

@@ -2,19 +2,24 @@ package dev.freshet.transforms.testing;
 
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.features.FeaturedEvent;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import org.apache.beam.sdk.schemas.Schema;
 import org.apache.beam.sdk.schemas.SchemaCoder;
+import org.apache.beam.sdk.testing.TestStream;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.SerializableFunction;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.joda.time.Instant;
 
 /**
  * One scripted stream carrying both events and outcomes (a runner runs one TestStream per
@@ -72,6 +77,50 @@ public final class Streams {
     out.get(EVENTS).setCoder(SchemaCoder.of(events.beamSchema()));
     out.get(OUTCOMES).setCoder(SchemaCoder.of(outcomes.beamSchema()));
     return out;
+  }
+
+  /** A {@link Payments} event as a union element stamped with its event time. */
+  public static TimestampedValue<Row> timedEvent(Row event) {
+    return TimestampedValue.of(event(event), event.getDateTime("event_time").toInstant());
+  }
+
+  /** A {@link Payments} outcome as a union element stamped with its own time. */
+  public static TimestampedValue<Row> timedOutcome(Row outcome) {
+    return TimestampedValue.of(outcome(outcome), outcome.getDateTime("outcome_time").toInstant());
+  }
+
+  /**
+   * A domain's events and outcomes merged in time order, the watermark advanced to each timestamp
+   * before its records: the arrival order for which batch and streaming must agree bit for bit.
+   * Outcomes known after the last event are left out: they cannot change any feature vector.
+   */
+  public static TestStream<Row> inTimeOrder(
+      EventSchema events, EventSchema outcomes, List<Row> eventRows, List<Row> outcomeRows) {
+    Schema union = union(events, outcomes);
+    TreeMap<Instant, List<TimestampedValue<Row>>> byTime = new TreeMap<>();
+    for (Row e : eventRows) {
+      Instant t = e.getDateTime(events.timeField()).toInstant();
+      byTime
+          .computeIfAbsent(t, k -> new ArrayList<>())
+          .add(TimestampedValue.of(event(union, e), t));
+    }
+    Instant lastEvent = byTime.lastKey();
+    for (Row o : outcomeRows) {
+      Instant t = o.getDateTime(outcomes.timeField()).toInstant();
+      if (!t.isAfter(lastEvent)) {
+        byTime
+            .computeIfAbsent(t, k -> new ArrayList<>())
+            .add(TimestampedValue.of(outcome(union, o), t));
+      }
+    }
+    TestStream.Builder<Row> script = TestStream.create(SchemaCoder.of(union));
+    for (Map.Entry<Instant, List<TimestampedValue<Row>>> step : byTime.entrySet()) {
+      script = script.advanceWatermarkTo(step.getKey());
+      for (TimestampedValue<Row> value : step.getValue()) {
+        script = script.addElements(value);
+      }
+    }
+    return script.advanceWatermarkToInfinity();
   }
 
   static final class SplitFn extends DoFn<Row, Row> {
