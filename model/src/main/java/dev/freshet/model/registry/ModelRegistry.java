@@ -119,6 +119,22 @@ public final class ModelRegistry {
   }
 
   /**
+   * The production version followed by the earlier production versions a roll-back would return to,
+   * newest first; empty when nothing was promoted. A server that cannot load the head can fall back
+   * along this list instead of serving nothing.
+   */
+  public List<String> productionLineage() throws IOException {
+    Optional<Pointer> p = pointer();
+    if (p.isEmpty()) {
+      return List.of();
+    }
+    List<String> lineage = new ArrayList<>();
+    lineage.add(p.get().version());
+    lineage.addAll(p.get().previous());
+    return List.copyOf(lineage);
+  }
+
+  /**
    * Points production at {@code id}, after checking that its parameters match their checksum and
    * that it is not rejected. The previous production version becomes RETIRED.
    */

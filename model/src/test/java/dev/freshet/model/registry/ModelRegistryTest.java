@@ -148,9 +148,11 @@ public class ModelRegistryTest {
     Path manifestB = tmp.getRoot().toPath().resolve("versions").resolve(b).resolve("manifest.json");
     byte[] before = Files.readAllBytes(manifestB);
 
+    assertThat(registry.productionLineage()).isEmpty();
     registry.promote(a);
     registry.promote(b);
     assertThat(registry.production()).contains(b);
+    assertThat(registry.productionLineage()).containsExactly(b, a);
     assertThat(registry.describe(a).status()).isEqualTo(ModelStatus.RETIRED);
     assertThat(registry.describe(b).status()).isEqualTo(ModelStatus.PRODUCTION);
 

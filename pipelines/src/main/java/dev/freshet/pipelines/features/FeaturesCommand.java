@@ -124,10 +124,12 @@ public final class FeaturesCommand {
    * Checks the data options (failing fast, naming the option, when a pattern matches no file) and
    * loads the spec: the given one or the domain's.
    */
-  public static FeatureSpec loadSpec(FeaturesOptions options) throws IOException {
+  public static FeatureSpec loadSpec(SpecOptions options) throws IOException {
     FileSystems.setDefaultPipelineOptions(options);
-    requireFiles("--events", options.getEvents());
-    requireFiles("--outcomes", options.getOutcomes());
+    if (options instanceof FeaturesOptions files) {
+      requireFiles("--events", files.getEvents());
+      requireFiles("--outcomes", files.getOutcomes());
+    }
     requireFiles("--spec", options.getSpec());
     return FeatureSpecs.load(
         options.getSpec() != null ? options.getSpec() : options.getDomain().defaultSpec());

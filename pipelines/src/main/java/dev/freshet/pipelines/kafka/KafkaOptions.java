@@ -1,0 +1,71 @@
+package dev.freshet.pipelines.kafka;
+
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.Validation;
+
+/** Where the streaming pipelines find Kafka and the topics they talk through. */
+public interface KafkaOptions extends PipelineOptions {
+  @Description("Kafka bootstrap servers, host:port[,host:port...].")
+  @Validation.Required
+  String getBootstrapServers();
+
+  void setBootstrapServers(String value);
+
+  @Description("Topic of the events to score (JSON, one record each; keyed by entity).")
+  @Default.String("events")
+  String getEventsTopic();
+
+  void setEventsTopic(String value);
+
+  @Description("Topic of the outcomes (natural labels) that arrive later.")
+  @Default.String("outcomes")
+  String getOutcomesTopic();
+
+  void setOutcomesTopic(String value);
+
+  @Description("Topic the predictions (with their feature vectors) are written to.")
+  @Default.String("predictions")
+  String getPredictionsTopic();
+
+  void setPredictionsTopic(String value);
+
+  @Description("Topic of dead letters: malformed or unusable records with the reason.")
+  @Default.String("dead-letters")
+  String getDeadLettersTopic();
+
+  void setDeadLettersTopic(String value);
+
+  @Description("Topic of model lifecycle events: promotions, roll-backs, refusals.")
+  @Default.String("model-events")
+  String getModelEventsTopic();
+
+  void setModelEventsTopic(String value);
+
+  @Description(
+      "Where to start reading a topic that this consumer group has no committed offset for: EARLIEST or LATEST.")
+  @Default.Enum("LATEST")
+  StartOffset getStartOffset();
+
+  void setStartOffset(StartOffset value);
+
+  @Description("Kafka consumer group id; offsets are committed when bundles are finalised.")
+  @Default.String("freshet")
+  String getConsumerGroup();
+
+  void setConsumerGroup(String value);
+
+  @Description(
+      "How far (seconds of event time) records may arrive behind the newest one in their partition before they count as late.")
+  @Default.Long(60)
+  long getMaxOutOfOrderSeconds();
+
+  void setMaxOutOfOrderSeconds(long value);
+
+  /** The {@code auto.offset.reset} policies. */
+  enum StartOffset {
+    EARLIEST,
+    LATEST
+  }
+}

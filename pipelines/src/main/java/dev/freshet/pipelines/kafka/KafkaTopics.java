@@ -1,0 +1,127 @@
+package dev.freshet.pipelines.kafka;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.Values;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PBegin;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PDone;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.joda.time.Duration;
+
+/** Reading and writing Freshet's topics (JSON strings) from Beam, and checking them up front. */
+public final class KafkaTopics {
+  private KafkaTopics() {}
+
+  /**
+   * Fails fast, naming the servers, when no broker answers within {@code timeout}, and names the
+   * topics that do not exist (with the command that creates them).
+   */
+  public static void requireReachable(
+      String bootstrapServers, Collection<String> topics, java.time.Duration timeout) {
+    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      throw new IllegalArgumentException(
+          "--bootstrapServers is required: the Kafka brokers to read and write, host:port");
+    }
+    Map<String, Object> config =
+        Map.of(
+            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+            (int) timeout.toMillis(),
+            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+            (int) timeout.toMillis(),
+            AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+            500);
+    try (Admin admin = Admin.create(config)) {
+      Set<String> existing =
+          admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      List<String> missing = new ArrayList<>();
+      for (String topic : topics) {
+        if (!existing.contains(topic)) {
+          missing.add(topic);
+        }
+      }
+      if (!missing.isEmpty()) {
+        throw new IllegalArgumentException(
+            "Kafka at "
+                + bootstrapServers
+                + " has no topic "
+                + String.join(", ", missing)
+                + ". Create them first, e.g. kafka-topics.sh --bootstrap-server "
+                + bootstrapServers
+                + " --create --topic "
+                + missing.get(0)
+                + ", or name existing ones with the --...Topic options.");
+      }
+    } catch (TimeoutException | ExecutionException e) {
+      throw new IllegalArgumentException(
+          "no Kafka broker answered at --bootstrapServers="
+              + bootstrapServers
+              + " within "
+              + timeout.toSeconds()
+              + " s ("
+              + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName()
+              + "). Check the address and that the brokers are running.",
+          e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The values of {@code topic}, stamped with each record's CreateTime (see EventTimePolicy). */
+  public static PTransform<PBegin, PCollection<String>> read(KafkaOptions options, String topic) {
+    return new PTransform<>() {
+      @Override
+      public PCollection<String> expand(PBegin input) {
+        return input
+            .apply(
+                "Read " + topic,
+                KafkaIO.<String, String>read()
+                    .withBootstrapServers(options.getBootstrapServers())
+                    .withTopic(topic)
+                    .withKeyDeserializer(StringDeserializer.class)
+                    .withValueDeserializer(StringDeserializer.class)
+                    .withConsumerConfigUpdates(
+                        Map.of(
+                            ConsumerConfig.GROUP_ID_CONFIG,
+                            options.getConsumerGroup(),
+                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                            options.getStartOffset().name().toLowerCase(Locale.ROOT)))
+                    .withTimestampPolicyFactory(
+                        EventTimePolicy.withMaxOutOfOrder(
+                            Duration.standardSeconds(options.getMaxOutOfOrderSeconds())))
+                    .commitOffsetsInFinalize()
+                    .withoutMetadata())
+            .apply("Values " + topic, Values.create());
+      }
+    };
+  }
+
+  /** Writes keyed JSON strings to {@code topic} (record time: when written), flushed per bundle. */
+  public static PTransform<PCollection<KV<String, String>>, PDone> write(
+      KafkaOptions options, String topic) {
+    return KafkaIO.<String, String>write()
+        .withBootstrapServers(options.getBootstrapServers())
+        .withTopic(topic)
+        .withKeySerializer(StringSerializer.class)
+        .withValueSerializer(StringSerializer.class)
+        .withProducerConfigUpdates(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
+  }
+}

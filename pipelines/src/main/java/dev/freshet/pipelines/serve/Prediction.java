@@ -1,0 +1,78 @@
+package dev.freshet.pipelines.serve;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+
+/**
+ * One record on the {@code predictions} topic. It carries what learning needs to train on what was
+ * served (the exact feature vector, the spec fingerprint, the model version and arm) and what
+ * latency measurement needs (event time, and the wall-clock time it was scored).
+ *
+ * <pre>{@code
+ * {"event_id":"p-42","event_time":"2024-03-01T10:00:00Z","score":0.031,"decision":false,
+ *  "model_version":"v2024...","arm":"production","spec":"3f1c...","features":[1.0, ...],
+ *  "scored_at_ms":1764000000000}
+ * }</pre>
+ */
+public record Prediction(
+    String eventId,
+    long eventTimeMillis,
+    float score,
+    boolean decision,
+    String modelVersion,
+    String arm,
+    String spec,
+    float[] features,
+    long scoredAtMillis) {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  public String toJson() {
+    ObjectNode node = JSON.createObjectNode();
+    node.put("event_id", eventId);
+    node.put("event_time", Instant.ofEpochMilli(eventTimeMillis).toString());
+    node.put("score", score);
+    node.put("decision", decision);
+    node.put("model_version", modelVersion);
+    node.put("arm", arm);
+    node.put("spec", spec);
+    ArrayNode values = node.putArray("features");
+    for (float f : features) {
+      values.add(f);
+    }
+    node.put("scored_at_ms", scoredAtMillis);
+    return node.toString();
+  }
+
+  public static Prediction parse(String json) {
+    try {
+      JsonNode n = JSON.readTree(json);
+      JsonNode values = n.get("features");
+      float[] features = new float[values.size()];
+      for (int i = 0; i < features.length; i++) {
+        features[i] = (float) values.get(i).asDouble();
+      }
+      return new Prediction(
+          n.get("event_id").asText(),
+          Instant.parse(n.get("event_time").asText()).toEpochMilli(),
+          (float) n.get("score").asDouble(),
+          n.get("decision").asBoolean(),
+          n.get("model_version").asText(),
+          n.get("arm").asText(),
+          n.get("spec").asText(),
+          features,
+          n.get("scored_at_ms").asLong());
+    } catch (IOException | RuntimeException e) {
+      throw new UncheckedIOException(
+          new IOException("not a Freshet prediction: " + abbreviate(json), e));
+    }
+  }
+
+  private static String abbreviate(String s) {
+    return s.length() <= 200 ? s : s.substring(0, 200) + "...";
+  }
+}

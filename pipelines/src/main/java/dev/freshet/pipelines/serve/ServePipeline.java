@@ -1,0 +1,122 @@
+package dev.freshet.pipelines.serve;
+
+import dev.freshet.pipelines.kafka.KafkaTopics;
+import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.ParseEvents;
+import dev.freshet.transforms.events.ParseResult;
+import dev.freshet.transforms.features.ExtractFeatures;
+import dev.freshet.transforms.features.FeatureSpec;
+import dev.freshet.transforms.features.FeaturedEvent;
+import dev.freshet.transforms.labels.JoinLabels;
+import java.util.List;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * The unbounded serving pipeline:
+ *
+ * <pre>
+ * [events]   ─> ParseEvents ─┬─────────────────────────> ExtractFeatures ─> Score ─> [predictions]
+ * [outcomes] ─> ParseEvents ─┴─> JoinLabels (labels for outcome-derived features) ─┘
+ * dead letters of both parsers and of the label join ─────────────────────────────> [dead-letters]
+ * </pre>
+ *
+ * The feature and label transforms are the ones the bounded training pipeline runs, so what is
+ * served is what was trained on. Every valid event becomes exactly one prediction; every invalid
+ * record becomes one dead letter with its reason.
+ */
+public final class ServePipeline {
+  /** Metric counting predictions written. */
+  public static final String PREDICTIONS = "predictions";
+
+  private ServePipeline() {}
+
+  /** What the pipeline produces, for callers that add more (tests, the learner). */
+  public record Outputs(
+      PCollection<KV<String, String>> predictions, PCollection<DeadLetter> deadLetters) {}
+
+  /** Builds the pipeline on {@code p}; reading, scoring and writing all start on run. */
+  public static Outputs build(Pipeline p, ServeOptions options, FeatureSpec spec) {
+    if (!(options.getThreshold() >= 0 && options.getThreshold() <= 1)) {
+      throw new IllegalArgumentException(
+          "--threshold must be between 0 and 1, got " + options.getThreshold());
+    }
+    if (options.getAllowedLatenessSeconds() < 0) {
+      throw new IllegalArgumentException(
+          "--allowedLatenessSeconds must be zero or positive, got "
+              + options.getAllowedLatenessSeconds());
+    }
+    ParseResult events =
+        p.apply("ReadEvents", KafkaTopics.read(options, options.getEventsTopic()))
+            .apply("ParseEvents", ParseEvents.json(spec.events()).withSource(spec.events().name()));
+    PCollectionList<DeadLetter> dead = PCollectionList.of(events.deadLetters());
+
+    ExtractFeatures extract =
+        ExtractFeatures.of(spec)
+            .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()));
+    if (spec.hasOutcomeFeatures()) {
+      ParseResult outcomes =
+          p.apply("ReadOutcomes", KafkaTopics.read(options, options.getOutcomesTopic()))
+              .apply(
+                  "ParseOutcomes",
+                  ParseEvents.json(spec.outcomes()).withSource(spec.outcomes().name()));
+      JoinLabels.Result<org.apache.beam.sdk.values.Row> labels =
+          events.rows().apply("JoinLabels", JoinLabels.events(spec, outcomes.rows()));
+      extract = extract.withLabels(labels.labeled());
+      dead = dead.and(outcomes.deadLetters()).and(labels.deadLetters());
+    }
+    PCollection<FeaturedEvent> featured = events.rows().apply("ExtractFeatures", extract);
+
+    ModelSource source =
+        new ModelSource(
+            options.getRegistry(),
+            spec.fingerprint(),
+            options.getModelPollMillis(),
+            options.getBootstrapServers(),
+            options.getModelEventsTopic());
+    PCollection<KV<String, String>> predictions =
+        featured.apply(
+            "Score",
+            ParDo.of(
+                new ScoreFn(
+                    source,
+                    spec.events().idField(),
+                    spec.events().timeField(),
+                    options.getThreshold())));
+    predictions.apply(
+        "WritePredictions", KafkaTopics.write(options, options.getPredictionsTopic()));
+
+    PCollection<DeadLetter> allDead = dead.apply("AllDeadLetters", Flatten.pCollections());
+    allDead
+        .apply(
+            "DeadLetterJson",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via(d -> KV.of(d.source(), d.toJson())))
+        .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
+    return new Outputs(predictions, allDead);
+  }
+
+  /** The topics serve reads and writes. */
+  public static List<String> topics(ServeOptions options, FeatureSpec spec) {
+    return spec.hasOutcomeFeatures()
+        ? List.of(
+            options.getEventsTopic(),
+            options.getOutcomesTopic(),
+            options.getPredictionsTopic(),
+            options.getDeadLettersTopic(),
+            options.getModelEventsTopic())
+        : List.of(
+            options.getEventsTopic(),
+            options.getPredictionsTopic(),
+            options.getDeadLettersTopic(),
+            options.getModelEventsTopic());
+  }
+}
