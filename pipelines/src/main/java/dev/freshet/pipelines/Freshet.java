@@ -2,6 +2,8 @@ package dev.freshet.pipelines;
 
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.kafka.ReplayCommand;
+import dev.freshet.pipelines.local.LocalRunCommand;
+import dev.freshet.pipelines.serve.ServeCommand;
 import dev.freshet.pipelines.train.ModelsCommand;
 import dev.freshet.pipelines.train.TrainCommand;
 import java.util.List;
@@ -17,8 +19,10 @@ import picocli.CommandLine.Unmatched;
     version = "freshet 0.1.0",
     description = "Streaming-first real-time machine learning on Apache Beam.",
     subcommands = {
+      Freshet.Run.class,
       Freshet.Features.class,
       Freshet.Train.class,
+      Freshet.Serve.class,
       ModelsCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
@@ -29,6 +33,19 @@ public final class Freshet implements Callable<Integer> {
   public Integer call() {
     new CommandLine(this).usage(System.out);
     return 0;
+  }
+
+  @Command(
+      name = "run",
+      description =
+          "The main job end to end on this machine: in-process Kafka, train, serve, replay a fraud stream, summary (--help lists the options).")
+  static final class Run implements Callable<Integer> {
+    @Unmatched List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return LocalRunCommand.run(args.toArray(new String[0]), System.out);
+    }
   }
 
   @Command(
@@ -58,6 +75,19 @@ public final class Freshet implements Callable<Integer> {
   }
 
   @Command(
+      name = "serve",
+      description =
+          "Score events from Kafka with the production model and write predictions; picks up promotions without a restart (--help lists the options).")
+  static final class Serve implements Callable<Integer> {
+    @Unmatched List<String> args = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return ServeCommand.run(args.toArray(new String[0]), System.out);
+    }
+  }
+
+  @Command(
       name = "generate-fraud",
       description = "Generate ride-sharing fraud events (--help lists the options).")
   static final class GenerateFraud implements Callable<Integer> {
@@ -71,6 +101,22 @@ public final class Freshet implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(new CommandLine(new Freshet()).execute(args));
+    System.exit(
+        new CommandLine(new Freshet())
+            .setExecutionExceptionHandler(Freshet::explain)
+            .execute(args));
+  }
+
+  /**
+   * A bad option or missing input is the user's to fix: print the message that says what to do,
+   * without a stack trace, and exit 2. Anything else is a bug or an outage: show it whole.
+   */
+  private static int explain(
+      Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) throws Exception {
+    if (e instanceof IllegalArgumentException) {
+      commandLine.getErr().println("error: " + e.getMessage());
+      return 2;
+    }
+    throw e;
   }
 }

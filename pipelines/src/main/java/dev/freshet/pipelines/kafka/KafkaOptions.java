@@ -50,7 +50,8 @@ public interface KafkaOptions extends PipelineOptions {
 
   void setStartOffset(StartOffset value);
 
-  @Description("Kafka consumer group id; offsets are committed when bundles are finalised.")
+  @Description(
+      "Kafka consumer group id; its committed offsets tell a newly started job where to begin.")
   @Default.String("freshet")
   String getConsumerGroup();
 

@@ -5,6 +5,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -18,8 +19,10 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
@@ -85,6 +88,31 @@ public final class KafkaTopics {
     }
   }
 
+  /**
+   * Creates the topics that do not exist yet, with {@code partitions} partitions each and the
+   * broker's default replication factor.
+   */
+  public static void create(String bootstrapServers, int partitions, Collection<String> topics) {
+    try (Admin admin =
+        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      Set<String> existing = admin.listTopics().names().get();
+      List<NewTopic> newTopics = new ArrayList<>();
+      for (String topic : topics) {
+        if (!existing.contains(topic)) {
+          newTopics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+        }
+      }
+      admin.createTopics(newTopics).all().get();
+    } catch (ExecutionException e) {
+      if (!(e.getCause() instanceof TopicExistsException)) {
+        throw new IllegalStateException("could not create topics: " + e.getCause().getMessage(), e);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** The values of {@code topic}, stamped with each record's CreateTime (see EventTimePolicy). */
   public static PTransform<PBegin, PCollection<String>> read(KafkaOptions options, String topic) {
     return new PTransform<>() {
@@ -103,11 +131,14 @@ public final class KafkaTopics {
                             ConsumerConfig.GROUP_ID_CONFIG,
                             options.getConsumerGroup(),
                             ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                            options.getStartOffset().name().toLowerCase(Locale.ROOT)))
+                            options.getStartOffset().name().toLowerCase(Locale.ROOT),
+                            // Offsets only tell a newly started job where to begin; the
+                            // runner's checkpoints are what make a restarted job exact.
+                            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                            true))
                     .withTimestampPolicyFactory(
                         EventTimePolicy.withMaxOutOfOrder(
                             Duration.standardSeconds(options.getMaxOutOfOrderSeconds())))
-                    .commitOffsetsInFinalize()
                     .withoutMetadata())
             .apply("Values " + topic, Values.create());
       }

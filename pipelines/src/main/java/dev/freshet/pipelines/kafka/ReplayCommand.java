@@ -93,13 +93,54 @@ public final class ReplayCommand implements Callable<Integer> {
   double rate;
 
   @Option(
+      names = "--until",
+      description =
+          "Stop at this stream time (ISO-8601), e.g. the last event's time to leave out outcomes that arrive later.")
+  java.time.Instant until;
+
+  @Option(
       names = "--limit",
       defaultValue = "0",
       description = "Stop after this many records; 0 = all.")
   long limit;
 
   /** One record to produce. */
-  record Timed(long timeMillis, String topic, String key, String json) {}
+  public record Timed(long timeMillis, String topic, String key, String json) {}
+
+  /** Told of each record as it is handed to the producer, with the wall-clock time. */
+  @FunctionalInterface
+  public interface SendListener {
+    void sent(Timed record, long wallMillis);
+  }
+
+  /** A replay of {@code events} and {@code outcomes} (may be null) keyed by {@code keyField}. */
+  public static ReplayCommand of(
+      Path events, Path outcomes, String bootstrapServers, String keyField, double speedup) {
+    ReplayCommand r = new ReplayCommand();
+    r.events = events;
+    r.outcomes = outcomes;
+    r.bootstrapServers = bootstrapServers;
+    r.keyField = keyField;
+    r.speedup = speedup;
+    r.topic = "events";
+    r.outcomesTopic = "outcomes";
+    r.timeField = "event_time";
+    r.outcomeTimeField = "outcome_time";
+    return r;
+  }
+
+  /** Stops at stream time {@code end}: later records (outcomes, mostly) are not sent. */
+  public ReplayCommand until(java.time.Instant end) {
+    this.until = end;
+    return this;
+  }
+
+  /** Sends to these topics instead of {@code events} and {@code outcomes}. */
+  public ReplayCommand toTopics(String eventsTopic, String outcomesTopicName) {
+    this.topic = eventsTopic;
+    this.outcomesTopic = outcomesTopicName;
+    return this;
+  }
 
   @Override
   public Integer call() throws Exception {
@@ -110,12 +151,21 @@ public final class ReplayCommand implements Callable<Integer> {
   /** What was produced. */
   public record Summary(long produced, long events, long outcomes, double seconds) {}
 
-  Summary replay(PrintStream out) throws IOException, InterruptedException {
+  public Summary replay(PrintStream out) throws IOException, InterruptedException {
+    return replay(out, (record, wallMillis) -> {});
+  }
+
+  public Summary replay(PrintStream out, SendListener listener)
+      throws IOException, InterruptedException {
     List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField));
     if (outcomes != null) {
       records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id"));
     }
     records.sort(Comparator.comparingLong(Timed::timeMillis));
+    if (until != null) {
+      long end = until.toEpochMilli();
+      records = new ArrayList<>(records.stream().filter(r -> r.timeMillis() <= end).toList());
+    }
     if (limit > 0 && records.size() > limit) {
       records = records.subList(0, (int) limit);
     }
@@ -142,6 +192,7 @@ public final class ReplayCommand implements Callable<Integer> {
         Timed r = records.get(i);
         pace(start, i, r.timeMillis() - first);
         producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.json()));
+        listener.sent(r, System.currentTimeMillis());
         if (r.topic().equals(topic)) {
           events++;
         }

@@ -51,11 +51,16 @@ public final class TopicTail implements AutoCloseable {
       if (System.nanoTime() > deadline) {
         return false;
       }
-      for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
-        sink.accept(r);
-      }
+      poll(sink);
     }
     return true;
+  }
+
+  /** One short poll (at most 50 ms), handing what arrived to {@code sink}. */
+  public void poll(Consumer<ConsumerRecord<String, String>> sink) {
+    for (ConsumerRecord<String, String> r : consumer.poll(Duration.ofMillis(50))) {
+      sink.accept(r);
+    }
   }
 
   @Override

@@ -29,6 +29,14 @@ public final class ServeCommand {
   static final List<String> FLINK_LATENCY_DEFAULTS =
       List.of("--maxBundleTimeMills=5", "--maxBundleSize=500", "--autoWatermarkInterval=50");
 
+  /**
+   * The direct runner checks by default that no element is mutated and that every element survives
+   * its coder, by encoding each one again: right for tests of user code, but it multiplies the
+   * latency of serving (see docs/benchmarks/serve.md). Serve turns both off unless given.
+   */
+  static final List<String> DIRECT_DEFAULTS =
+      List.of("--enforceImmutability=false", "--enforceEncodability=false");
+
   private static final Duration KAFKA_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
   private ServeCommand() {}
@@ -42,7 +50,11 @@ public final class ServeCommand {
       out.println(
           "picks up promotions and roll-backs without a restart. Runs until stopped (Ctrl-C).");
       out.println(
-          "On Flink, unless given, it uses " + String.join(" ", FLINK_LATENCY_DEFAULTS) + ".");
+          "Unless given, it uses "
+              + String.join(" ", FLINK_LATENCY_DEFAULTS)
+              + " on Flink and "
+              + String.join(" ", DIRECT_DEFAULTS)
+              + " on the direct runner.");
       out.println();
       PipelineOptionsFactory.printHelp(out, ServeOptions.class);
       return 0;
@@ -54,22 +66,34 @@ public final class ServeCommand {
     return 0;
   }
 
-  /** Parses Beam-style arguments, adding the Flink latency defaults the user did not set. */
+  /** Parses Beam-style arguments, adding the runner defaults the user did not set. */
   public static ServeOptions parse(String... args) {
     PipelineOptionsFactory.register(ServeOptions.class);
-    List<String> all = new ArrayList<>(Arrays.asList(args));
-    if (all.stream()
-        .anyMatch(a -> a.equals("--runner=FlinkRunner") || a.equals("--runner=flink"))) {
-      for (String d : FLINK_LATENCY_DEFAULTS) {
-        String name = d.substring(0, d.indexOf('=') + 1);
-        if (all.stream().noneMatch(a -> a.startsWith(name))) {
-          all.add(d);
-        }
-      }
-    }
-    return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
+    return PipelineOptionsFactory.fromArgs(withRunnerDefaults(args))
         .withValidation()
         .as(ServeOptions.class);
+  }
+
+  /**
+   * {@code args} plus the runner's defaults that are not given: {@link #FLINK_LATENCY_DEFAULTS} on
+   * Flink, {@link #DIRECT_DEFAULTS} on the direct runner (the default runner).
+   */
+  public static String[] withRunnerDefaults(String... args) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    boolean flink =
+        all.stream().anyMatch(a -> a.equals("--runner=FlinkRunner") || a.equals("--runner=flink"));
+    boolean direct =
+        all.stream().noneMatch(a -> a.startsWith("--runner="))
+            || all.stream()
+                .anyMatch(a -> a.equals("--runner=DirectRunner") || a.equals("--runner=direct"));
+    List<String> defaults = flink ? FLINK_LATENCY_DEFAULTS : direct ? DIRECT_DEFAULTS : List.of();
+    for (String d : defaults) {
+      String name = d.substring(0, d.indexOf('=') + 1);
+      if (all.stream().noneMatch(a -> a.startsWith(name))) {
+        all.add(d);
+      }
+    }
+    return all.toArray(new String[0]);
   }
 
   /**

@@ -3,6 +3,7 @@ package dev.freshet.pipelines.train;
 import dev.freshet.model.registry.ModelManifest;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelVersion;
+import dev.freshet.pipelines.kafka.ModelEvents;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,6 +38,31 @@ public final class ModelsCommand implements Callable<Integer> {
 
     ModelRegistry open() {
       return ModelRegistry.at(registry);
+    }
+  }
+
+  /** Registry plus where pointer changes are announced. */
+  static class AnnouncingOption extends RegistryOption {
+    @Option(
+        names = "--bootstrap-servers",
+        description = "Kafka to announce the change on (model-events); not announced when unset.")
+    String bootstrapServers;
+
+    @Option(
+        names = "--model-events-topic",
+        defaultValue = "model-events",
+        description = "Topic of model lifecycle events (default: ${DEFAULT-VALUE}).")
+    String modelEventsTopic;
+
+    void announce(String type, String version, String previous) {
+      if (bootstrapServers == null) {
+        return;
+      }
+      try (ModelEvents events = ModelEvents.to(bootstrapServers, modelEventsTopic)) {
+        events.publish(
+            ModelEvents.event(type, version, "freshet models").put("previous", previous));
+      }
+      System.out.println("announced on " + modelEventsTopic);
     }
   }
 
@@ -100,14 +126,17 @@ public final class ModelsCommand implements Callable<Integer> {
       name = "promote",
       mixinStandardHelpOptions = true,
       description = "Make a version production.")
-  static final class Promote extends RegistryOption implements Callable<Integer> {
+  static final class Promote extends AnnouncingOption implements Callable<Integer> {
     @Parameters(index = "0", description = "Version id.")
     String id;
 
     @Override
     public Integer call() throws Exception {
-      open().promote(id);
+      ModelRegistry registry = open();
+      String previous = registry.production().orElse(null);
+      registry.promote(id);
       System.out.println("production is now " + id);
+      announce(ModelEvents.PROMOTED, id, previous);
       return 0;
     }
   }
@@ -116,10 +145,14 @@ public final class ModelsCommand implements Callable<Integer> {
       name = "rollback",
       mixinStandardHelpOptions = true,
       description = "Return production to the previous version.")
-  static final class Rollback extends RegistryOption implements Callable<Integer> {
+  static final class Rollback extends AnnouncingOption implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      System.out.println("production is now " + open().rollback());
+      ModelRegistry registry = open();
+      String previous = registry.production().orElse(null);
+      String restored = registry.rollback();
+      System.out.println("production is now " + restored);
+      announce(ModelEvents.ROLLED_BACK, restored, previous);
       return 0;
     }
   }

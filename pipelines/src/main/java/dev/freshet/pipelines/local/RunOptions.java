@@ -1,0 +1,43 @@
+package dev.freshet.pipelines.local;
+
+import dev.freshet.pipelines.serve.ServeOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/**
+ * Options of {@code freshet run}: those of serve (Kafka, topics, runner, registry, ...) plus the
+ * replayed stream. Without {@code --bootstrapServers} an in-process broker is started.
+ */
+public interface RunOptions extends ServeOptions {
+  @Description("Payments in the replayed stream (generated fresh, not the training sample).")
+  @Default.Long(20_000)
+  long getReplayEvents();
+
+  void setReplayEvents(long value);
+
+  @Description(
+      "Seed of the replayed stream; the model is trained on the committed sample (seed 42).")
+  @Default.Long(7)
+  long getStreamSeed();
+
+  void setStreamSeed(long value);
+
+  @Description(
+      "Replay the stream this many times faster than event time (10000: about 1,000 payments/s).")
+  @Default.Double(10_000)
+  double getSpeedup();
+
+  void setSpeedup(double value);
+
+  @Description(
+      "Directory for this run's registry, stream files and report; defaults to out/runs/<time>.")
+  String getWorkDir();
+
+  void setWorkDir(String value);
+
+  @Description("Give up waiting for predictions this long (seconds) after the replay ended.")
+  @Default.Long(120)
+  long getDrainSeconds();
+
+  void setDrainSeconds(long value);
+}
