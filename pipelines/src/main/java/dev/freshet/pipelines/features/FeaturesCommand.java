@@ -143,7 +143,8 @@ public final class FeaturesCommand {
     }
   }
 
-  static Map<String, Long> counters(PipelineResult result) {
+  /** Freshet's counters of a (running or finished) pipeline, summed over steps. */
+  public static Map<String, Long> counters(PipelineResult result) {
     Map<String, Long> out = new TreeMap<>();
     for (MetricResult<Long> counter :
         result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {

@@ -59,12 +59,15 @@ public final class LocalRunCommand {
 
   public static int run(String[] args, PrintStream out) throws Exception {
     PipelineOptionsFactory.register(RunOptions.class);
+    PipelineOptionsFactory.register(TrainOptions.class);
     if (Arrays.asList(args).contains("--help")) {
       out.println("Usage: freshet run [--runner=DirectRunner|FlinkRunner] [--option=value ...]");
       out.println(
           "Runs the main job end to end: Kafka (in-process unless --bootstrapServers is given),");
       out.println(
           "train on the fraud sample, serve, replay a fresh generated stream, print a summary.");
+      out.println(
+          "The options of freshet train (--epochs, --hiddenLayers, ...) apply to its training.");
       out.println();
       PipelineOptionsFactory.printHelp(out, RunOptions.class);
       return 0;
@@ -249,6 +252,14 @@ public final class LocalRunCommand {
       }
       if (replayError.get() != null) {
         throw new IllegalStateException("replay failed: " + replayError.get(), replayError.get());
+      }
+      if (report.predictions() < report.sent()) {
+        out.printf(
+            "%nstopped waiting %d s after the replay with %,d predictions missing; serve's"
+                + " counters: %s%n",
+            options.getDrainSeconds(),
+            report.sent() - report.predictions(),
+            FeaturesCommand.counters(serving));
       }
       // Catch late duplicates before judging.
       tail.pollUntil(() -> false, Duration.ofSeconds(1), sink);

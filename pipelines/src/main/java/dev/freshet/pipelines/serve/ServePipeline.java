@@ -16,6 +16,7 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
@@ -67,7 +68,7 @@ public final class ServePipeline {
               .apply(
                   "ParseOutcomes",
                   ParseEvents.json(spec.outcomes()).withSource(spec.outcomes().name()));
-      JoinLabels.Result<org.apache.beam.sdk.values.Row> labels =
+      JoinLabels.Result<Row> labels =
           events.rows().apply("JoinLabels", JoinLabels.events(spec, outcomes.rows()));
       extract = extract.withLabels(labels.labeled());
       dead = dead.and(outcomes.deadLetters()).and(labels.deadLetters());
