@@ -6,6 +6,7 @@ import dev.freshet.pipelines.local.LocalRunCommand;
 import dev.freshet.pipelines.serve.ServeCommand;
 import dev.freshet.pipelines.train.ModelsCommand;
 import dev.freshet.pipelines.train.TrainCommand;
+import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -101,10 +102,15 @@ public final class Freshet implements Callable<Integer> {
   }
 
   public static void main(String[] args) {
-    System.exit(
-        new CommandLine(new Freshet())
-            .setExecutionExceptionHandler(Freshet::explain)
-            .execute(args));
+    System.exit(execute(new PrintWriter(System.err, true), args));
+  }
+
+  /** Runs one command line and returns its exit status; errors go to {@code err}. */
+  static int execute(PrintWriter err, String... args) {
+    return new CommandLine(new Freshet())
+        .setErr(err)
+        .setExecutionExceptionHandler(Freshet::explain)
+        .execute(args);
   }
 
   /**
