@@ -96,7 +96,7 @@ public final class ReplayCommand implements Callable<Integer> {
       names = "--until",
       description =
           "Stop at this stream time (ISO-8601), e.g. the last event's time to leave out outcomes that arrive later.")
-  java.time.Instant until;
+  Instant until;
 
   @Option(
       names = "--limit",
@@ -130,7 +130,7 @@ public final class ReplayCommand implements Callable<Integer> {
   }
 
   /** Stops at stream time {@code end}: later records (outcomes, mostly) are not sent. */
-  public ReplayCommand until(java.time.Instant end) {
+  public ReplayCommand until(Instant end) {
     this.until = end;
     return this;
   }

@@ -20,6 +20,7 @@ import dev.freshet.testdata.GenerateFraud;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
@@ -168,7 +170,7 @@ public final class LocalRunCommand {
     try (TopicTail tail =
         TopicTail.of(
             servers, List.of(options.getPredictionsTopic(), options.getDeadLettersTopic()))) {
-      java.util.function.Consumer<ConsumerRecord<String, String>> sink =
+      Consumer<ConsumerRecord<String, String>> sink =
           r -> {
             if (r.topic().equals(options.getPredictionsTopic())) {
               report.prediction(Prediction.parse(r.value()), System.currentTimeMillis());
@@ -332,7 +334,7 @@ public final class LocalRunCommand {
     try {
       return JSON.readTree(json);
     } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
+      throw new UncheckedIOException(e);
     }
   }
 

@@ -15,8 +15,10 @@ import dev.freshet.testdata.TestDataFiles;
 import dev.freshet.transforms.events.DeadLetterReason;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +29,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -186,7 +189,7 @@ public class ServePipelineTest {
     try (TopicTail tail =
         TopicTail.of(
             kafka.bootstrapServers(), List.of(topics.predictions, topics.dead, topics.models))) {
-      java.util.function.Consumer<ConsumerRecord<String, String>> sink =
+      Consumer<ConsumerRecord<String, String>> sink =
           r -> {
             if (r.topic().equals(topics.models)) {
               modelEvents.add(readTree(r.value()));
@@ -210,7 +213,7 @@ public class ServePipelineTest {
       assertThat(tail.pollUntil(() -> predictions.size() >= 200, WAIT, sink)).isTrue();
       System.out.printf(
           "%s: swap to %s announced %d ms after the promotion%n",
-          runner, v2, java.time.Duration.between(promoted, Instant.now()).toMillis());
+          runner, v2, Duration.between(promoted, Instant.now()).toMillis());
 
       // A version trained for another feature spec: refused, v2 keeps serving.
       String mismatched =
@@ -356,8 +359,8 @@ public class ServePipelineTest {
   private static JsonNode readTree(String json) {
     try {
       return JSON.readTree(json);
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 }

@@ -16,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -35,7 +36,7 @@ final class TestModels {
   static String register(ModelRegistry registry, FeatureLayout layout, long seed) throws Exception {
     ModelConfig config = ModelConfig.builder().hiddenLayers(List.of(8)).seed(seed).build();
     float[][] rows = new float[2][layout.size()];
-    java.util.Arrays.fill(rows[1], 1f);
+    Arrays.fill(rows[1], 1f);
     try (BinaryClassifier model =
         BinaryClassifier.initialize(
             layout, config, NormalizationStats.fit(layout, rows), PlattCalibration.identity())) {
