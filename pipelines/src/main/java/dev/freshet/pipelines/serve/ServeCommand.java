@@ -127,7 +127,8 @@ public final class ServeCommand {
    * The production version serve will start with. Fails fast, saying what to do, when there is
    * none; when production does not verify, names the earlier version serve falls back to.
    */
-  static String requireServableModel(String registryPath, FeatureSpec spec) throws IOException {
+  public static String requireServableModel(String registryPath, FeatureSpec spec)
+      throws IOException {
     ModelRegistry registry = ModelRegistry.at(registryPath);
     List<String> lineage = registry.productionLineage();
     if (lineage.isEmpty()) {

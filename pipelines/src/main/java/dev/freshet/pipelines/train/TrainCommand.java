@@ -37,6 +37,7 @@ import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.util.MimeTypes;
+import org.apache.beam.sdk.values.PCollection;
 
 /**
  * {@code freshet train}: the bounded training pipeline. The same transforms as serving compute
@@ -68,14 +69,10 @@ public final class TrainCommand {
   }
 
   public static Outcome train(TrainOptions options, PrintStream out) throws Exception {
-    double holdoutFraction = options.getHoldoutFraction();
-    if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
-      throw new IllegalArgumentException(
-          "--holdoutFraction must be between 0 and 1 (exclusive), got " + holdoutFraction);
-    }
-    ModelConfig config = config(options);
+    // Bad model options fail here, before the pipeline runs.
+    holdoutFraction(options);
+    config(options);
     FeatureSpec spec = FeaturesCommand.loadSpec(options);
-    FeatureLayout layout = FeatureLayouts.of(spec);
 
     out.printf(
         "Freshet train: spec '%s' (%d features, fingerprint %s), runner %s, registry %s%n",
@@ -86,11 +83,7 @@ public final class TrainCommand {
         options.getRegistry());
     Path work = Files.createTempDirectory("freshet-train");
     Pipeline p = Pipeline.create(options);
-    FeaturesPipeline.Outputs outputs =
-        FeaturesPipeline.build(p, options, spec, work.resolve("feature-stats.json").toString());
-    outputs
-        .features()
-        .apply("TrainingExamples", TrainingExamples.join(spec, outputs.labels()))
+    examples(p, options, spec, work.resolve("feature-stats.json").toString())
         .apply(
             "WriteExamples",
             TextIO.write().to(work.resolve("examples").toString()).withSuffix(".jsonl"));
@@ -103,12 +96,39 @@ public final class TrainCommand {
         examples.size(),
         examples.stream().filter(e -> e.label() > 0.5f).count(),
         (System.nanoTime() - start) / 1e9);
+    return fitAndRegister(options, spec, examples, out);
+  }
+
+  /**
+   * The bounded part of training, built on {@code p} without running it: point-in-time features and
+   * natural labels over the files of {@code options}, joined into training examples (one JSON line
+   * each, see {@link TrainingExamples}); the column statistics go to {@code statsPath}.
+   */
+  public static PCollection<String> examples(
+      Pipeline p, TrainOptions options, FeatureSpec spec, String statsPath) {
+    FeaturesPipeline.Outputs outputs = FeaturesPipeline.build(p, options, spec, statsPath);
+    return outputs
+        .features()
+        .apply("TrainingExamples", TrainingExamples.join(spec, outputs.labels()));
+  }
+
+  /**
+   * The model part of training: splits {@code examples} by event time (sorting the list in place),
+   * trains on the earlier part, evaluates on the later part, registers the model and promotes it if
+   * it is the first or beats production's NE on the same holdout; writes the smoke-test set.
+   */
+  public static Outcome fitAndRegister(
+      TrainOptions options, FeatureSpec spec, List<Example> examples, PrintStream out)
+      throws Exception {
     if (examples.size() < 50) {
       throw new IllegalStateException(
           "only "
               + examples.size()
               + " labelled examples: too few to train; check --events and --outcomes");
     }
+    double holdoutFraction = holdoutFraction(options);
+    ModelConfig config = config(options);
+    FeatureLayout layout = FeatureLayouts.of(spec);
 
     examples.sort(Comparator.comparingLong(Example::timeMillis).thenComparing(Example::id));
     int cut = (int) Math.round(examples.size() * (1 - holdoutFraction));
@@ -186,6 +206,15 @@ public final class TrainCommand {
               : "kept as candidate (production is at least as good on the holdout)");
       return new Outcome(id, metrics, promote);
     }
+  }
+
+  private static double holdoutFraction(TrainOptions options) {
+    double holdoutFraction = options.getHoldoutFraction();
+    if (!(holdoutFraction > 0 && holdoutFraction < 1)) {
+      throw new IllegalArgumentException(
+          "--holdoutFraction must be between 0 and 1 (exclusive), got " + holdoutFraction);
+    }
+    return holdoutFraction;
   }
 
   static String describe(BinaryMetrics m) {
