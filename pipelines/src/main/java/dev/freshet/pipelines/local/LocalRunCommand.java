@@ -35,6 +35,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
@@ -56,6 +57,7 @@ public final class LocalRunCommand {
   private static final DateTimeFormatter RUN_ID =
       DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
+  private static final int PARTITIONS = 2;
 
   private LocalRunCommand() {}
 
@@ -130,8 +132,10 @@ public final class LocalRunCommand {
             options.getPredictionsTopic(),
             options.getDeadLettersTopic(),
             options.getModelEventsTopic());
-    KafkaTopics.create(servers, 2, topics);
-    out.printf("      topics %s (2 partitions); work dir %s%n", String.join(", ", topics), work);
+    KafkaTopics.create(servers, PARTITIONS, topics);
+    out.printf(
+        "      topics %s (%d partitions); work dir %s%n",
+        String.join(", ", topics), PARTITIONS, work);
 
     out.printf(
         "%n[2/5] train: the fraud sample (20,000 payments, seed 42) -> %s%n",
@@ -142,11 +146,16 @@ public final class LocalRunCommand {
         PipelineOptionsFactory.fromArgs(trainArgs.toArray(new String[0])).as(TrainOptions.class);
     TrainCommand.train(train, indented(out));
 
+    boolean flink = options.getRunner() == FlinkRunner.class;
+    long replayEvents =
+        (long)
+            positiveOrDefault("--replayEvents", options.getReplayEvents(), flink ? 20_000 : 2_000);
+    double speedup = positiveOrDefault("--speedup", options.getSpeedup(), flink ? 10_000 : 300);
     out.printf("%n[3/5] generate the stream to replay (seed %d)...%n", options.getStreamSeed());
     FraudGenerator generator =
         FraudGenerator.builder()
             .seed(options.getStreamSeed())
-            .events(options.getReplayEvents())
+            .events(replayEvents)
             .eventsPerSecond(0.1)
             .start(FraudGenerator.DEFAULT_START.plus(Duration.ofDays(3)))
             .build();
@@ -199,9 +208,9 @@ public final class LocalRunCommand {
 
       out.printf(
           "%n[5/5] replay: %,d payments and their chargebacks at %,.0fx stream time%n",
-          summary.events(), options.getSpeedup());
+          summary.events(), speedup);
       ReplayCommand replay =
-          ReplayCommand.of(eventsFile, outcomesFile, servers, "card_id", options.getSpeedup())
+          ReplayCommand.of(eventsFile, outcomesFile, servers, "card_id", speedup)
               .toTopics(options.getEventsTopic(), options.getOutcomesTopic())
               .until(summary.lastEventTime());
       AtomicReference<Throwable> replayError = new AtomicReference<>();
@@ -275,10 +284,21 @@ public final class LocalRunCommand {
     Map<String, Long> outcomes = outcomeTimes(outcomesFile);
     long streamEnd = summary.lastEventTime().toEpochMilli();
     BinaryMetrics quality = report.quality(outcomes, spec.labelWindow().getMillis(), streamEnd);
+    BinaryMetrics soFar = report.qualitySoFar(outcomes, spec.labelWindow().getMillis(), streamEnd);
+    if (soFar.positives() > 0 && soFar.positives() < soFar.examples()) {
+      out.printf(
+          "model quality on the labels seen so far (%,d chargebacks among %,d events; an event"
+              + " without one yet counts as negative): NE %.4f, AUC %.4f, log loss %.4f%n",
+          soFar.positives(),
+          soFar.examples(),
+          soFar.normalizedEntropy(),
+          soFar.auc(),
+          soFar.logLoss());
+    }
     if (quality.positives() == 0 || quality.positives() == quality.examples()) {
       out.printf(
-          "model quality: not measurable yet (%,d settled labels, %,d positive): replay a stream"
-              + " longer than the %s label window%n",
+          "settled labels: too few to measure (%,d, %,d positive): replay a stream longer than"
+              + " the %s label window for them%n",
           quality.examples(), quality.positives(), hours(spec));
     } else {
       out.printf(
@@ -350,6 +370,14 @@ public final class LocalRunCommand {
         super.println("      " + s);
       }
     };
+  }
+
+  private static double positiveOrDefault(String option, double value, double fallback) {
+    if (value < 0) {
+      throw new IllegalArgumentException(
+          option + " must be positive (or 0 for the runner's default), got " + value);
+    }
+    return value == 0 ? fallback : value;
   }
 
   private static String hours(FeatureSpec spec) {

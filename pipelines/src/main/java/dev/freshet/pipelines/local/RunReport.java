@@ -90,6 +90,24 @@ final class RunReport {
     return acc.result();
   }
 
+  /**
+   * Quality on the labels seen by the end of the stream: a chargeback that arrived (within the
+   * window) is positive, every other event counts as negative for now.
+   */
+  BinaryMetrics qualitySoFar(
+      Map<String, Long> outcomeTimes, long labelWindowMillis, long streamEnd) {
+    BinaryMetricsAccumulator acc = BinaryMetricsAccumulator.create();
+    for (Prediction p : predictions.values()) {
+      Long outcome = outcomeTimes.get(p.eventId());
+      acc.add(
+          p.score(),
+          outcome != null
+              && outcome <= streamEnd
+              && outcome <= p.eventTimeMillis() + labelWindowMillis);
+    }
+    return acc.result();
+  }
+
   synchronized void print(PrintStream out, long eventsIn) {
     long valid = predictions.size();
     out.printf("events in            %,d%n", eventsIn);

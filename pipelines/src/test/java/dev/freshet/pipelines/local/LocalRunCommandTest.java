@@ -20,7 +20,7 @@ public class LocalRunCommandTest {
     int status =
         LocalRunCommand.run(
             new String[] {
-              "--replayEvents=1000", "--speedup=2000", "--epochs=2", "--workDir=" + tmp.getRoot(),
+              "--replayEvents=600", "--speedup=300", "--epochs=2", "--workDir=" + tmp.getRoot(),
             },
             new PrintStream(buffer, true, StandardCharsets.UTF_8));
     String out = buffer.toString(StandardCharsets.UTF_8);
@@ -28,7 +28,7 @@ public class LocalRunCommandTest {
     assertThat(out)
         .contains("promoted (the first model)")
         .contains("live after")
-        .contains("in = predictions + dead letters: 1,005 = 1,000 + 5  OK")
+        .contains("in = predictions + dead letters: 605 = 600 + 5  OK")
         .contains("payments MALFORMED_JSON")
         .contains("payments OVERSIZED")
         .contains("latency, sent -> prediction consumed");
