@@ -99,6 +99,12 @@ public final class ReplayCommand implements Callable<Integer> {
   Instant until;
 
   @Option(
+      names = "--unpaced-after",
+      description =
+          "Send the records after this stream time (ISO-8601) without pacing, e.g. the outcomes that follow the last event.")
+  Instant unpacedAfter;
+
+  @Option(
       names = "--limit",
       defaultValue = "0",
       description = "Stop after this many records; 0 = all.")
@@ -132,6 +138,12 @@ public final class ReplayCommand implements Callable<Integer> {
   /** Stops at stream time {@code end}: later records (outcomes, mostly) are not sent. */
   public ReplayCommand until(Instant end) {
     this.until = end;
+    return this;
+  }
+
+  /** Sends the records after stream time {@code time} as fast as possible (a trailing tail). */
+  public ReplayCommand unpacedAfter(Instant time) {
+    this.unpacedAfter = time;
     return this;
   }
 
@@ -190,7 +202,9 @@ public final class ReplayCommand implements Callable<Integer> {
       long first = records.isEmpty() ? 0 : records.get(0).timeMillis();
       for (int i = 0; i < records.size(); i++) {
         Timed r = records.get(i);
-        pace(start, i, r.timeMillis() - first);
+        if (unpacedAfter == null || r.timeMillis() <= unpacedAfter.toEpochMilli()) {
+          pace(start, i, r.timeMillis() - first);
+        }
         producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.json()));
         listener.sent(r, System.currentTimeMillis());
         if (r.topic().equals(topic)) {

@@ -149,8 +149,8 @@ public final class LocalRunCommand {
     boolean flink = options.getRunner() == FlinkRunner.class;
     long replayEvents =
         (long)
-            positiveOrDefault("--replayEvents", options.getReplayEvents(), flink ? 20_000 : 2_000);
-    double speedup = positiveOrDefault("--speedup", options.getSpeedup(), flink ? 10_000 : 300);
+            positiveOrDefault("--replayEvents", options.getReplayEvents(), flink ? 20_000 : 1_000);
+    double speedup = positiveOrDefault("--speedup", options.getSpeedup(), flink ? 10_000 : 200);
     out.printf("%n[3/5] generate the stream to replay (seed %d)...%n", options.getStreamSeed());
     FraudGenerator generator =
         FraudGenerator.builder()
@@ -207,12 +207,14 @@ public final class LocalRunCommand {
           seconds(liveStart), malformed.size());
 
       out.printf(
-          "%n[5/5] replay: %,d payments and their chargebacks at %,.0fx stream time%n",
+          "%n[5/5] replay: %,d payments and their chargebacks at %,.0fx stream time (the"
+              + " chargebacks after the last payment unpaced)%n",
           summary.events(), speedup);
       ReplayCommand replay =
           ReplayCommand.of(eventsFile, outcomesFile, servers, "card_id", speedup)
               .toTopics(options.getEventsTopic(), options.getOutcomesTopic())
-              .until(summary.lastEventTime());
+              .until(streamEnd(summary, spec))
+              .unpacedAfter(summary.lastEventTime());
       AtomicReference<Throwable> replayError = new AtomicReference<>();
       AtomicLong streamTime = new AtomicLong();
       Thread producer =
@@ -282,34 +284,22 @@ public final class LocalRunCommand {
     out.printf("%n=== summary (%.1f s in all) ===%n", seconds(t0));
     report.print(out, eventsIn);
     Map<String, Long> outcomes = outcomeTimes(outcomesFile);
-    long streamEnd = summary.lastEventTime().toEpochMilli();
-    BinaryMetrics quality = report.quality(outcomes, spec.labelWindow().getMillis(), streamEnd);
-    BinaryMetrics soFar = report.qualitySoFar(outcomes, spec.labelWindow().getMillis(), streamEnd);
-    if (soFar.positives() > 0 && soFar.positives() < soFar.examples()) {
-      out.printf(
-          "model quality on the labels seen so far (%,d chargebacks among %,d events; an event"
-              + " without one yet counts as negative): NE %.4f, AUC %.4f, log loss %.4f%n",
-          soFar.positives(),
-          soFar.examples(),
-          soFar.normalizedEntropy(),
-          soFar.auc(),
-          soFar.logLoss());
-    }
+    BinaryMetrics quality =
+        report.quality(
+            outcomes, spec.labelWindow().getMillis(), streamEnd(summary, spec).toEpochMilli());
     if (quality.positives() == 0 || quality.positives() == quality.examples()) {
       out.printf(
-          "settled labels: too few to measure (%,d, %,d positive): replay a stream longer than"
-              + " the %s label window for them%n",
-          quality.examples(), quality.positives(), hours(spec));
+          "model quality: not measurable (%,d labelled events, %,d positive)%n",
+          quality.examples(), quality.positives());
     } else {
       out.printf(
-          "model quality on the %,d events whose label is settled (chargeback seen, or the %s"
-              + " label window closed before the stream ended): NE %.4f, AUC %.4f, log loss %.4f,"
-              + " %,d positive%n",
-          quality.examples(),
+          "model quality on the labels seen (every replayed payment's %s window closed): NE %.4f,"
+              + " AUC %.4f, log loss %.4f (%,d events, %,d positive)%n",
           hours(spec),
           quality.normalizedEntropy(),
           quality.auc(),
           quality.logLoss(),
+          quality.examples(),
           quality.positives());
     }
     out.printf("registry %s; stream files %s%n", options.getRegistry(), work.resolve("stream"));
@@ -378,6 +368,14 @@ public final class LocalRunCommand {
           option + " must be positive (or 0 for the runner's default), got " + value);
     }
     return value == 0 ? fallback : value;
+  }
+
+  /**
+   * The replay goes on after the last payment until its label window closed, so every replayed
+   * payment's label is seen (those chargebacks are sent unpaced: no payments are left to score).
+   */
+  private static Instant streamEnd(FraudSummary summary, FeatureSpec spec) {
+    return summary.lastEventTime().plusMillis(spec.labelWindow().getMillis());
   }
 
   private static String hours(FeatureSpec spec) {

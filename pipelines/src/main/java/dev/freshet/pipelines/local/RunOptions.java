@@ -10,7 +10,7 @@ import org.apache.beam.sdk.options.Description;
  */
 public interface RunOptions extends ServeOptions {
   @Description(
-      "Payments in the replayed stream (generated fresh, not the training sample); 0: 2,000 on the direct runner, 20,000 on Flink.")
+      "Payments in the replayed stream (generated fresh, not the training sample); 0: 1,000 on the direct runner, 20,000 on Flink.")
   @Default.Long(0)
   long getReplayEvents();
 
@@ -24,7 +24,7 @@ public interface RunOptions extends ServeOptions {
   void setStreamSeed(long value);
 
   @Description(
-      "Replay the stream this many times faster than event time (the stream has 0.1 payments/s); 0: 300 on the direct runner (30 payments/s, about what it sustains), 10000 on Flink (1,000 payments/s).")
+      "Replay the stream this many times faster than event time (the stream has 0.1 payments/s); 0: 200 on the direct runner (20 payments/s, within what it sustains), 10000 on Flink (1,000 payments/s).")
   @Default.Double(0)
   double getSpeedup();
 

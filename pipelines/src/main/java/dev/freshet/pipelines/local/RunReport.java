@@ -76,34 +76,22 @@ final class RunReport {
     return latencyMillis.getTotalCount() == 0 ? Double.NaN : latencyMillis.getValueAtPercentile(99);
   }
 
-  /** Quality on the events whose label is settled: chargeback seen, or the window closed. */
+  /**
+   * Quality on the events whose label was seen by {@code streamEnd}: a chargeback within the label
+   * window (positive), or the window closed without one (negative).
+   */
   BinaryMetrics quality(Map<String, Long> outcomeTimes, long labelWindowMillis, long streamEnd) {
     BinaryMetricsAccumulator acc = BinaryMetricsAccumulator.create();
     for (Prediction p : predictions.values()) {
       Long outcome = outcomeTimes.get(p.eventId());
-      boolean positive = outcome != null && outcome <= p.eventTimeMillis() + labelWindowMillis;
+      boolean positive =
+          outcome != null
+              && outcome <= streamEnd
+              && outcome <= p.eventTimeMillis() + labelWindowMillis;
       boolean settled = positive || p.eventTimeMillis() + labelWindowMillis <= streamEnd;
       if (settled) {
         acc.add(p.score(), positive);
       }
-    }
-    return acc.result();
-  }
-
-  /**
-   * Quality on the labels seen by the end of the stream: a chargeback that arrived (within the
-   * window) is positive, every other event counts as negative for now.
-   */
-  BinaryMetrics qualitySoFar(
-      Map<String, Long> outcomeTimes, long labelWindowMillis, long streamEnd) {
-    BinaryMetricsAccumulator acc = BinaryMetricsAccumulator.create();
-    for (Prediction p : predictions.values()) {
-      Long outcome = outcomeTimes.get(p.eventId());
-      acc.add(
-          p.score(),
-          outcome != null
-              && outcome <= streamEnd
-              && outcome <= p.eventTimeMillis() + labelWindowMillis);
     }
     return acc.result();
   }
