@@ -71,26 +71,39 @@ import picocli.CommandLine.Option;
  *       times are sent one at a time, each after the previous one's prediction arrived (so every
  *       system sees exactly the same per-key history). Their feature vectors must equal the loop's,
  *       and their latencies give the unloaded ("idle") latency.
- *   <li><b>warm-up</b> at {@code --warmup-rate} for {@code --warmup-seconds}.
+ *   <li><b>warm-up</b> at up to {@code --warmup-rate} for {@code --warmup-seconds}, pausing while
+ *       200 events are unanswered (so a slow system does not start the measurements with a
+ *       backlog).
  *   <li><b>latency</b> at each of {@code --rates}: a paced producer sends generated payments for
- *       {@code --seconds}; latency = consume time − scheduled send time of each event (matched by
- *       event id, so a producer that falls behind cannot hide queueing), in an HdrHistogram.
+ *       {@code --seconds} (event time and record timestamp = wall clock at sending, unique event
+ *       ids, keyed by card); latency = time the benchmark's consumer received the prediction − time
+ *       the event was due to be sent (matched by event id; measuring from the schedule, not the
+ *       actual send, means a producer that falls behind cannot hide queueing), recorded in an
+ *       HdrHistogram. The part until scoring is read from each prediction's {@code scored_at_ms}.
  *   <li><b>swap delay</b> (serve only): while events flow at {@code --swap-rate}, a second version
  *       is promoted; the delay runs from the {@code registry.promote} call to the first consumed
  *       prediction carrying the new version.
- *   <li><b>throughput</b>: a backlog of {@code --throughput-events} events is produced as fast as
- *       possible; throughput = predictions consumed between the first and the last prediction of
- *       the backlog / that time.
+ *   <li><b>throughput</b> (maximum sustained): a backlog of {@code --throughput-events} events is
+ *       produced as fast as possible; throughput = predictions consumed from the first prediction
+ *       after the backlog started to the last one of the backlog, divided by that time (every
+ *       prediction in between counts, so a system still busy with older events is measured at the
+ *       rate it works them off; at most {@code --throughput-timeout-seconds}). The CPU time of the
+ *       whole JVM (system, broker and harness) over that phase, per prediction, is reported too.
  * </ol>
  *
  * <p>Before each phase the benchmark waits until every event sent so far was predicted (at most
  * {@code --drain-seconds}); a system that cannot catch up is marked saturated and its remaining
- * rates are skipped.
+ * rates are skipped. Everything shares one JVM and the machine's cores: broker, producer, consumer
+ * and the system under test; the 1-minute load average is printed per system, since other processes
+ * on the machine change the figures.
  *
  * <pre>
+ * mvn -B -o -q install -DskipTests -pl pipelines -am
  * mvn -B -o -q -pl pipelines exec:exec -Dexec.executable=java \
- *   -Dexec.args="-Xmx6g -cp %classpath dev.freshet.pipelines.bench.ServeBenchmark"
+ *   -Dexec.args="-Xmx6g -XX:+UseShenandoahGC -cp %classpath dev.freshet.pipelines.bench.ServeBenchmark"
  * </pre>
+ *
+ * See {@code docs/benchmarks/serve.md}.
  */
 @Command(
     name = "serve-benchmark",
@@ -110,6 +123,9 @@ public final class ServeBenchmark implements Callable<Integer> {
   private static final int PARTITIONS = 2;
   private static final Duration FIRST_PREDICTION_TIMEOUT = Duration.ofSeconds(180);
   private static final Duration LOCKSTEP_TIMEOUT = Duration.ofSeconds(30);
+
+  /** Warm-up waits while this many events are unanswered, so no system starts with a backlog. */
+  private static final int WARMUP_MAX_OUTSTANDING = 200;
 
   @Option(
       names = "--systems",
@@ -141,7 +157,7 @@ public final class ServeBenchmark implements Callable<Integer> {
       description =
           "Backlog produced at once for the throughput measurement; 0: skip (default:"
               + " ${DEFAULT-VALUE}).")
-  int throughputEvents = 30_000;
+  int throughputEvents = 100_000;
 
   @Option(
       names = "--throughput-timeout-seconds",
@@ -188,9 +204,9 @@ public final class ServeBenchmark implements Callable<Integer> {
       names = "--flink-args",
       split = ",",
       description =
-          "Extra serve arguments on Flink, comma-separated (--flink-args=--a=1,--b=2), added after --flinkMaster=[local];"
-              + " ServeCommand adds its latency defaults for bundle options not given here"
-              + " (default: ${DEFAULT-VALUE}).")
+          "Extra serve arguments on Flink, comma-separated (--flink-args=--a=1,--b=2), after"
+              + " --flinkMaster=[local]; serve adds its latency defaults for the bundle options"
+              + " not given (default: ${DEFAULT-VALUE}).")
   List<String> flinkArgs = new ArrayList<>(List.of("--parallelism=1", "--fasterCopy=true"));
 
   @Option(
@@ -205,10 +221,9 @@ public final class ServeBenchmark implements Callable<Integer> {
       names = "--direct-args",
       split = ",",
       description =
-          "Extra serve arguments on the direct runner, comma-separated (default:"
-              + " ${DEFAULT-VALUE}: the immutability and encodability checks are test aids).")
-  List<String> directArgs =
-      new ArrayList<>(List.of("--enforceImmutability=false", "--enforceEncodability=false"));
+          "Extra serve arguments on the direct runner, comma-separated (default: none; serve"
+              + " itself turns off the runner's immutability and encodability checks).")
+  List<String> directArgs = new ArrayList<>();
 
   @Option(
       names = "--spec-file",
@@ -272,10 +287,11 @@ public final class ServeBenchmark implements Callable<Integer> {
     payments = generate(perSystem);
     verifyBaseMillis = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
     log(
-        "%d processors, max heap %,d MiB; %,d generated payments per system (%.1f s);"
+        "%d processors, max heap %,d MiB, %s; %,d generated payments per system (%.1f s);"
             + " spec '%s' (%d features)",
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
+        collectors(),
         payments.size(),
         (System.nanoTime() - t0) / 1e9,
         spec.name(),
@@ -316,10 +332,11 @@ public final class ServeBenchmark implements Callable<Integer> {
     String v2 = registerModel(registry, 2);
     registry.promote(v1);
 
-    SystemResult result = new SystemResult(system, describe(system, work));
-    log("[%s] starting (%s)", system, result.settings);
+    SystemResult result = new SystemResult(system, describe(system));
+    result.loadBefore = loadAverage();
+    log("[%s] starting (%s); load average %.1f", system, result.settings, result.loadBefore);
     long startNanos = System.nanoTime();
-    AutoCloseable running = startSystem(kafka, system, topics, registryDir, work);
+    Running running = startSystem(kafka, system, topics, registryDir, work);
     try (KafkaProducer<String, String> producer = producer(kafka.bootstrapServers());
         PredictionReader reader =
             new PredictionReader(kafka.bootstrapServers(), topics.predictions)) {
@@ -347,6 +364,7 @@ public final class ServeBenchmark implements Callable<Integer> {
           log("[%s] first prediction %.1f s after start", system, result.startupSeconds);
           synchronized (verify) {
             verify.histogram.reset();
+            verify.untilScored.reset();
           }
         }
       }
@@ -357,9 +375,18 @@ public final class ServeBenchmark implements Callable<Integer> {
       // 2. Warm-up.
       if (warmupSeconds > 0) {
         Phase warm = reader.newPhase("warmup", false);
-        log("[%s] warm-up: %d events/s for %d s", system, warmupRate, warmupSeconds);
+        log(
+            "[%s] warm-up: %d events/s for %d s, at most %d unanswered",
+            system, warmupRate, warmupSeconds, WARMUP_MAX_OUTSTANDING);
+        long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(warmupSeconds);
         double sent =
-            sender.paced(warm, warmupRate, (long) warmupRate * warmupSeconds, () -> false, null);
+            sender.paced(
+                warm,
+                warmupRate,
+                (long) warmupRate * warmupSeconds,
+                WARMUP_MAX_OUTSTANDING,
+                () -> System.nanoTime() > warmEnd,
+                null);
         drain(system, reader, running);
         log("[%s] %s", system, warm.summary(warmupRate, sent).line("warm-up"));
       }
@@ -373,15 +400,24 @@ public final class ServeBenchmark implements Callable<Integer> {
         }
         Phase phase = reader.newPhase("r" + rate, false);
         log("[%s] %d events/s for %d s...", system, rate, seconds);
-        double sent = sender.paced(phase, rate, (long) rate * seconds, () -> false, null);
+        double sent = sender.paced(phase, rate, (long) rate * seconds, 0, () -> false, null);
+        // More than a second's worth of events unanswered when sending stops: not keeping up.
+        long backlog = reader.outstanding();
         boolean drained = drain(system, reader, running);
         RateResult r = phase.summary(rate, sent);
-        result.rates.add(r);
         log("[%s] %s", system, r.line(rate + "/s"));
-        if (!drained) {
+        if (!drained || backlog > rate) {
+          r = r.asSaturated();
           saturated = true;
-          log("[%s] saturated at %d events/s: remaining rates skipped", system, rate);
+          log(
+              "[%s] saturated at %d events/s (%,d events unanswered when sending stopped%s):"
+                  + " remaining rates skipped",
+              system,
+              rate,
+              backlog,
+              drained ? "" : ", not all answered " + drainSeconds + " s later");
         }
+        result.rates.add(r);
       }
       checkRunning(system, running);
 
@@ -397,13 +433,14 @@ public final class ServeBenchmark implements Callable<Integer> {
       }
       checkRunning(system, running);
     } finally {
-      log("[%s] stopping", system);
+      result.loadAfter = loadAverage();
+      log("[%s] stopping; load average %.1f", system, result.loadAfter);
       running.close();
     }
     return result;
   }
 
-  private AutoCloseable startSystem(
+  private Running startSystem(
       EmbeddedKafka kafka, String system, Topics topics, Path registryDir, Path work)
       throws Exception {
     if (system.equals(LOOP)) {
@@ -466,38 +503,25 @@ public final class ServeBenchmark implements Callable<Integer> {
     return dir;
   }
 
-  private String describe(String system, Path work) {
-    switch (system) {
-      case LOOP:
-        return "KafkaConsumer → features → DJL (batch per poll) → KafkaProducer, 1 thread";
-      case DIRECT:
-        return String.join(" ", directArgs);
-      default:
-        List<String> shown = new ArrayList<>(flinkArgs);
-        for (String d : flinkLatencyDefaults()) {
-          String name = d.substring(0, d.indexOf('=') + 1);
-          if (shown.stream().noneMatch(a -> a.startsWith(name))) {
-            shown.add(d);
-          }
-        }
-        if (flinkBufferTimeoutMs >= 0) {
-          shown.add("execution.buffer-timeout.interval=" + flinkBufferTimeoutMs + "ms");
-        } else {
-          shown.add("execution.buffer-timeout.interval=100ms (Flink default)");
-        }
-        return String.join(" ", shown);
+  /** The runner settings a system runs with: ours plus serve's defaults for the rest. */
+  private String describe(String system) {
+    if (system.equals(LOOP)) {
+      return "KafkaConsumer → features → DJL (one batch per poll) → KafkaProducer, one thread";
     }
-  }
-
-  /** ServeCommand's Flink latency defaults, as a parse reveals them. */
-  private static List<String> flinkLatencyDefaults() {
-    org.apache.beam.runners.flink.FlinkPipelineOptions o =
-        ServeCommand.parse("--runner=FlinkRunner", "--bootstrapServers=x")
-            .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class);
-    return List.of(
-        "--maxBundleTimeMills=" + o.getMaxBundleTimeMills(),
-        "--maxBundleSize=" + o.getMaxBundleSize(),
-        "--autoWatermarkInterval=" + o.getAutoWatermarkInterval());
+    boolean flink = system.equals(FLINK);
+    List<String> given = new ArrayList<>();
+    given.add(flink ? "--runner=FlinkRunner" : "--runner=DirectRunner");
+    given.addAll(flink ? flinkArgs : directArgs);
+    List<String> shown =
+        new ArrayList<>(List.of(ServeCommand.withRunnerDefaults(given.toArray(new String[0]))));
+    shown.remove(0);
+    if (flink) {
+      shown.add(
+          flinkBufferTimeoutMs >= 0
+              ? "execution.buffer-timeout.interval=" + flinkBufferTimeoutMs + "ms"
+              : "execution.buffer-timeout.interval=100ms (Flink's default)");
+    }
+    return String.join(" ", shown);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -507,7 +531,7 @@ public final class ServeBenchmark implements Callable<Integer> {
       String system, PredictionReader reader, Sender sender, ModelRegistry registry, String v2)
       throws Exception {
     Phase phase = reader.newPhase("swap", false);
-    phase.watchVersion = v2;
+    reader.watchVersion(v2);
     long[] promotedAt = {0};
     long promoteAfter = swapRate; // one second of traffic first
     long max = (long) swapRate * 30;
@@ -516,10 +540,11 @@ public final class ServeBenchmark implements Callable<Integer> {
         phase,
         swapRate,
         max,
+        0,
         () ->
             promotedAt[0] != 0
-                && phase.versionSeenNanos != 0
-                && System.nanoTime() - phase.versionSeenNanos > 1_000_000_000L,
+                && reader.versionSeenNanos != 0
+                && System.nanoTime() - reader.versionSeenNanos > 1_000_000_000L,
         i -> {
           if (i == promoteAfter) {
             promotedAt[0] = System.nanoTime();
@@ -530,11 +555,11 @@ public final class ServeBenchmark implements Callable<Integer> {
             }
           }
         });
-    if (phase.versionSeenNanos == 0) {
+    if (reader.versionSeenNanos == 0) {
       log("[%s] swap: no prediction with %s within %d s", system, v2, max / swapRate);
       return null;
     }
-    long millis = (phase.versionSeenNanos - promotedAt[0]) / 1_000_000;
+    long millis = (reader.versionSeenNanos - promotedAt[0]) / 1_000_000;
     log("[%s] swap: first prediction with the new version %d ms after promote", system, millis);
     return millis;
   }
@@ -544,10 +569,12 @@ public final class ServeBenchmark implements Callable<Integer> {
       PredictionReader reader,
       Sender sender,
       KafkaProducer<String, String> producer,
-      AutoCloseable running)
+      Running running)
       throws InterruptedException {
     Phase phase = reader.newPhase("tput", false);
     log("[%s] throughput: producing a backlog of %,d events...", system, throughputEvents);
+    reader.armWindow();
+    long cpu0 = processCpuNanos();
     long t0 = System.nanoTime();
     for (int i = 0; i < throughputEvents; i++) {
       long now = System.nanoTime();
@@ -558,26 +585,33 @@ public final class ServeBenchmark implements Callable<Integer> {
     waitFor(
         () -> phase.received.get() >= throughputEvents || failed(running),
         Duration.ofSeconds(throughputTimeoutSeconds));
+    double[] window = reader.window();
+    long cpu = processCpuNanos() - cpu0;
     long received = phase.received.get();
     Throughput t =
         new Throughput(
             throughputEvents,
             received,
-            produceSeconds,
-            received < 2 ? 0 : (phase.lastNanos - phase.firstNanos) / 1e9);
+            (long) window[1],
+            window[2],
+            cpu / 1e3 / Math.max(1, (long) window[1] + 1));
     log(
-        "[%s] throughput: %,d of %,d predictions, %.2f s from first to last: %,.0f events/s"
-            + " (backlog produced in %.2f s)",
-        system, received, throughputEvents, t.seconds, t.rate(), produceSeconds);
-    if (received < throughputEvents) {
-      // Let the system finish the backlog before it is stopped, without waiting for ever.
-      drain(system, reader, running);
-    }
+        "[%s] throughput: %,d of %,d backlog predictions; %,d predictions in %.2f s from the"
+            + " first to the last: %,.0f events/s, %.0f µs CPU per event (backlog produced in"
+            + " %.2f s)",
+        system,
+        received,
+        throughputEvents,
+        t.counted,
+        t.seconds,
+        t.rate(),
+        t.cpuMicrosPerEvent,
+        produceSeconds);
     return t;
   }
 
   /** Waits until every event sent so far was predicted; false if it did not happen in time. */
-  private boolean drain(String system, PredictionReader reader, AutoCloseable running)
+  private boolean drain(String system, PredictionReader reader, Running running)
       throws InterruptedException {
     boolean done =
         waitFor(
@@ -598,12 +632,12 @@ public final class ServeBenchmark implements Callable<Integer> {
     return true;
   }
 
-  private static boolean failed(AutoCloseable running) {
-    return ((Running) running).failure() != null;
+  private static boolean failed(Running running) {
+    return running.failure() != null;
   }
 
-  private static void checkRunning(String system, AutoCloseable running) {
-    Throwable t = ((Running) running).failure();
+  private static void checkRunning(String system, Running running) {
+    Throwable t = running.failure();
     if (t != null) {
       throw new IllegalStateException(system + " failed: " + t, t);
     }
@@ -661,14 +695,36 @@ public final class ServeBenchmark implements Callable<Integer> {
         Map.of(
             ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
             bootstrapServers,
+            // 1 ms: at 5,000 events/s the broker gets a few records per request, not one each.
             ProducerConfig.LINGER_MS_CONFIG,
-            0,
+            1,
             ProducerConfig.ACKS_CONFIG,
             "1",
             ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
             false),
         new StringSerializer(),
         new StringSerializer());
+  }
+
+  /** The garbage collectors of this JVM, e.g. "G1 Young Generation, G1 Old Generation". */
+  private static String collectors() {
+    return String.join(
+        ", ",
+        java.lang.management.ManagementFactory.getGarbageCollectorMXBeans().stream()
+            .map(java.lang.management.GarbageCollectorMXBean::getName)
+            .toList());
+  }
+
+  /** CPU time used by this JVM so far: the system under test, the broker and the harness. */
+  private static long processCpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean)
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean())
+        .getProcessCpuTime();
+  }
+
+  /** The 1-minute load average of the machine (other processes included). */
+  private static double loadAverage() {
+    return java.lang.management.ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
   }
 
   private void log(String format, Object... args) {
@@ -690,8 +746,9 @@ public final class ServeBenchmark implements Callable<Integer> {
     StringBuilder sb = new StringBuilder();
     sb.append("### Latency, produce → prediction consumed (ms)\n\n");
     sb.append(
-        "| system | offered events/s | sent events/s | predictions | p50 | p95 | p99 | max |\n");
-    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| system | offered events/s | sent events/s | predictions | p50 | p95 | p99 | max |"
+            + " until scored p50 / p99 |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (SystemResult s : results) {
       if (s.verify != null) {
         sb.append(s.verify.row(s.system, "1 at a time", "–"));
@@ -700,10 +757,13 @@ public final class ServeBenchmark implements Callable<Integer> {
         sb.append(
             r.skipped
                 ? String.format(
-                    Locale.ROOT, "| %s | %,d | skipped (saturated) | | | | | |%n", s.system, r.rate)
+                    Locale.ROOT,
+                    "| %s | %,d | skipped (saturated) | | | | | | |%n",
+                    s.system,
+                    r.rate)
                 : r.row(
                     s.system,
-                    String.format(Locale.ROOT, "%,d", r.rate),
+                    String.format(Locale.ROOT, r.saturated ? "%,d (saturated)" : "%,d", r.rate),
                     String.format(Locale.ROOT, "%,.0f", r.sentRate)));
       }
     }
@@ -721,22 +781,25 @@ public final class ServeBenchmark implements Callable<Integer> {
             .orElse(null);
     sb.append("\n### Throughput, start-up, swap delay\n\n");
     sb.append(
-        "| system | start-up s | max sustained events/s | vs loop | swap delay ms |"
-            + " vectors equal to loop's |\n");
-    sb.append("|---|---:|---:|---:|---:|---|\n");
+        "| system | start-up s | max sustained events/s | vs loop | CPU µs/event at max |"
+            + " swap delay ms | vectors equal to loop's |\n");
+    sb.append("|---|---:|---:|---:|---:|---:|---|\n");
     for (SystemResult s : results) {
       String tput = "–";
       String ratio = "–";
+      String cpu = "–";
       if (s.throughput != null) {
         tput = String.format(Locale.ROOT, "%,.0f", s.throughput.rate());
         if (s.throughput.received < s.throughput.events) {
           tput +=
               String.format(
                   Locale.ROOT,
-                  " (only %,d of %,d in time)",
+                  " (%,d of the %,d-event backlog answered in %d s)",
                   s.throughput.received,
-                  s.throughput.events);
+                  s.throughput.events,
+                  throughputTimeoutSeconds);
         }
+        cpu = String.format(Locale.ROOT, "%.0f", s.throughput.cpuMicrosPerEvent);
         if (loopRate != null && loopRate > 0) {
           ratio = String.format(Locale.ROOT, "%.0f %%", 100 * s.throughput.rate() / loopRate);
         }
@@ -757,29 +820,42 @@ public final class ServeBenchmark implements Callable<Integer> {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| %s | %.1f | %s | %s | %s | %s |%n",
+              "| %s | %.1f | %s | %s | %s | %s | %s |%n",
               s.system,
               s.startupSeconds,
               tput,
               ratio,
+              cpu,
               s.swapMillis == null ? "–" : String.format(Locale.ROOT, "%,d", s.swapMillis),
               vectors));
     }
     sb.append("\n### Settings\n\n");
     for (SystemResult s : results) {
-      sb.append("- ").append(s.system).append(": ").append(s.settings).append('\n');
+      sb.append("- ")
+          .append(s.system)
+          .append(": ")
+          .append(s.settings)
+          .append(
+              String.format(
+                  Locale.ROOT,
+                  " (1-min load average %.1f at start, %.1f at end)",
+                  s.loadBefore,
+                  s.loadAfter))
+          .append('\n');
     }
     sb.append(
         String.format(
             Locale.ROOT,
             "- %d s per rate, %d s warm-up at %,d/s, %,d-event backlog, %d partitions,"
-                + " %d processors%n",
+                + " %d processors, max heap %,d MiB, GC: %s%n",
             seconds,
             warmupSeconds,
             warmupRate,
             throughputEvents,
             PARTITIONS,
-            Runtime.getRuntime().availableProcessors()));
+            Runtime.getRuntime().availableProcessors(),
+            Runtime.getRuntime().maxMemory() >> 20,
+            collectors()));
     return sb.toString();
   }
 
@@ -858,22 +934,37 @@ public final class ServeBenchmark implements Callable<Integer> {
               p.city(),
               p.deviceId(),
               p.amount());
-      reader.expect(phase, id, dueNanos);
+      reader.expect(phase, id, dueNanos, System.currentTimeMillis());
       producer.send(
           new ProducerRecord<>(topic, null, eventTimeMillis, p.cardId(), FraudJsonl.toJson(event)));
     }
 
     /**
      * Sends {@code total} events at {@code rate}/s (event time = wall clock at sending), unless
-     * {@code stop} holds first; {@code beforeSend} sees each index. Latency is measured from when
-     * each event was due, so a sender falling behind still counts the wait. Returns the rate
-     * achieved.
+     * {@code stop} holds first; {@code beforeSend} sees each index. With {@code maxOutstanding > 0}
+     * it pauses (and shifts the schedule) while that many events are unanswered. Latency is
+     * measured from when each event was due, so a sender falling behind still counts the wait.
+     * Returns the rate achieved.
      */
-    double paced(Phase phase, int rate, long total, BooleanSupplier stop, LongConsumer beforeSend) {
+    double paced(
+        Phase phase,
+        int rate,
+        long total,
+        int maxOutstanding,
+        BooleanSupplier stop,
+        LongConsumer beforeSend) {
       double periodNanos = 1e9 / rate;
-      long start = System.nanoTime() + 1_000_000;
+      long begin = System.nanoTime() + 1_000_000;
+      long start = begin;
       long i = 0;
       for (; i < total; i++) {
+        if (maxOutstanding > 0 && reader.outstanding() >= maxOutstanding) {
+          long stalled = System.nanoTime();
+          while (reader.outstanding() >= maxOutstanding) {
+            LockSupport.parkNanos(1_000_000);
+          }
+          start += System.nanoTime() - stalled;
+        }
         long due = start + (long) (i * periodNanos);
         long wait;
         while ((wait = due - System.nanoTime()) > 50_000) {
@@ -883,13 +974,13 @@ public final class ServeBenchmark implements Callable<Integer> {
           beforeSend.accept(i);
         }
         send(phase, phase.name + "-" + i, nextPayment(), System.currentTimeMillis(), due);
-        if ((i & 63) == 0 && stop.getAsBoolean()) {
+        if (stop.getAsBoolean()) {
           i++;
           break;
         }
       }
       producer.flush();
-      double elapsed = (System.nanoTime() - start) / 1e9;
+      double elapsed = (System.nanoTime() - begin) / 1e9;
       return i / elapsed;
     }
   }
@@ -901,8 +992,15 @@ public final class ServeBenchmark implements Callable<Integer> {
     private final AtomicLong unexpected = new AtomicLong();
     private final Thread thread;
     private volatile boolean running = true;
+    private volatile String watchedVersion;
+    volatile long versionSeenNanos;
+    private long totalReceived;
+    private long lastNanos;
+    private boolean windowArmed;
+    private long windowStartNanos;
+    private long windowStartCount;
 
-    private record Due(Phase phase, long nanos) {}
+    private record Due(Phase phase, long nanos, long sentMillis) {}
 
     PredictionReader(String bootstrapServers, String topic) {
       consumer =
@@ -931,13 +1029,38 @@ public final class ServeBenchmark implements Callable<Integer> {
       return new Phase(name, keepVectors);
     }
 
-    void expect(Phase phase, String id, long dueNanos) {
+    void expect(Phase phase, String id, long dueNanos, long sentMillis) {
       phase.sent.incrementAndGet();
-      pending.put(id, new Due(phase, dueNanos));
+      pending.put(id, new Due(phase, dueNanos, sentMillis));
     }
 
     long outstanding() {
       return pending.size();
+    }
+
+    /** Notes when the next prediction (of any phase) with version {@code version} arrives. */
+    void watchVersion(String version) {
+      versionSeenNanos = 0;
+      watchedVersion = version;
+    }
+
+    /** Starts a throughput window at the next prediction, whichever event it is for. */
+    synchronized void armWindow() {
+      windowArmed = true;
+      windowStartNanos = 0;
+    }
+
+    /**
+     * Predictions per second from the first prediction after {@link #armWindow} to the latest one,
+     * counting every prediction in between (the first excluded): {@code [rate, count, seconds]}.
+     */
+    synchronized double[] window() {
+      if (windowStartNanos == 0 || lastNanos <= windowStartNanos) {
+        return new double[] {0, 0, 0};
+      }
+      double seconds = (lastNanos - windowStartNanos) / 1e9;
+      long count = totalReceived - windowStartCount;
+      return new double[] {count / seconds, count, seconds};
     }
 
     private void loop() {
@@ -951,7 +1074,21 @@ public final class ServeBenchmark implements Callable<Integer> {
               unexpected.incrementAndGet();
               continue;
             }
-            due.phase.record(r, now, due.nanos);
+            due.phase.record(r, now, due.nanos, due.sentMillis);
+            String watched = watchedVersion;
+            if (watched != null
+                && versionSeenNanos == 0
+                && r.value().contains("\"model_version\":\"" + watched + "\"")) {
+              versionSeenNanos = now;
+            }
+            synchronized (this) {
+              totalReceived++;
+              lastNanos = now;
+              if (windowArmed && windowStartNanos == 0) {
+                windowStartNanos = now;
+                windowStartCount = totalReceived;
+              }
+            }
           }
         }
       } catch (WakeupException e) {
@@ -976,9 +1113,11 @@ public final class ServeBenchmark implements Callable<Integer> {
     final AtomicLong sent = new AtomicLong();
     final AtomicLong received = new AtomicLong();
     final Histogram histogram = new Histogram(TimeUnit.MINUTES.toMicros(10), 3);
+
+    /** Sent (wall clock) → scored ({@code scored_at_ms} of the prediction), in ms. */
+    final Histogram untilScored = new Histogram(TimeUnit.MINUTES.toMillis(10), 2);
+
     final Map<String, float[]> vectors = new HashMap<>();
-    volatile String watchVersion;
-    volatile long versionSeenNanos;
     volatile long firstNanos;
     volatile long lastNanos;
 
@@ -988,25 +1127,44 @@ public final class ServeBenchmark implements Callable<Integer> {
     }
 
     /** Called on the reader thread. */
-    void record(ConsumerRecord<String, String> r, long now, long dueNanos) {
+    void record(ConsumerRecord<String, String> r, long now, long dueNanos, long sentMillis) {
+      long scoredAt = scoredAtMillis(r.value());
       synchronized (this) {
         histogram.recordValue(
             Math.min(histogram.getHighestTrackableValue(), Math.max(0, (now - dueNanos) / 1000)));
+        if (scoredAt > 0) {
+          untilScored.recordValue(
+              Math.min(untilScored.getHighestTrackableValue(), Math.max(0, scoredAt - sentMillis)));
+        }
         if (keepVectors) {
           vectors.put(r.key(), Prediction.parse(r.value()).features());
         }
-      }
-      String watched = watchVersion;
-      if (watched != null
-          && versionSeenNanos == 0
-          && r.value().contains("\"model_version\":\"" + watched + "\"")) {
-        versionSeenNanos = now;
       }
       if (firstNanos == 0) {
         firstNanos = now;
       }
       lastNanos = now;
       received.incrementAndGet();
+    }
+
+    /**
+     * The prediction's {@code scored_at_ms}, read without parsing the whole record; 0 if absent.
+     */
+    private static long scoredAtMillis(String json) {
+      String field = "\"scored_at_ms\":";
+      int at = json.lastIndexOf(field);
+      if (at < 0) {
+        return 0;
+      }
+      long v = 0;
+      for (int i = at + field.length(); i < json.length(); i++) {
+        char c = json.charAt(i);
+        if (c < '0' || c > '9') {
+          break;
+        }
+        v = v * 10 + (c - '0');
+      }
+      return v;
     }
 
     synchronized RateResult summary(int rate, double sentRate) {
@@ -1020,7 +1178,10 @@ public final class ServeBenchmark implements Callable<Integer> {
           histogram.getValueAtPercentile(95) / 1000.0,
           histogram.getValueAtPercentile(99) / 1000.0,
           histogram.getMaxValue() / 1000.0,
-          histogram.getTotalCount());
+          untilScored.getValueAtPercentile(50),
+          untilScored.getValueAtPercentile(99),
+          histogram.getTotalCount(),
+          false);
     }
   }
 
@@ -1034,15 +1195,25 @@ public final class ServeBenchmark implements Callable<Integer> {
       double p95,
       double p99,
       double max,
-      long count) {
+      long scoredP50,
+      long scoredP99,
+      long count,
+      boolean saturated) {
     static RateResult skipped(int rate) {
-      return new RateResult(rate, true, 0, 0, 0, 0, 0, 0, 0, 0);
+      return new RateResult(rate, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true);
+    }
+
+    RateResult asSaturated() {
+      return new RateResult(
+          rate, skipped, sentRate, sent, received, p50, p95, p99, max, scoredP50, scoredP99, count,
+          true);
     }
 
     String line(String label) {
       return String.format(
           Locale.ROOT,
-          "%s: %,d of %,d predictions%s, latency ms p50 %.1f p95 %.1f p99 %.1f max %.1f",
+          "%s: %,d of %,d predictions%s, latency ms p50 %.1f p95 %.1f p99 %.1f max %.1f;"
+              + " until scored p50 %d p99 %d",
           label,
           received,
           sent,
@@ -1050,7 +1221,9 @@ public final class ServeBenchmark implements Callable<Integer> {
           p50,
           p95,
           p99,
-          max);
+          max,
+          scoredP50,
+          scoredP99);
     }
 
     String row(String system, String offered, String sentText) {
@@ -1060,7 +1233,7 @@ public final class ServeBenchmark implements Callable<Integer> {
               : String.format(Locale.ROOT, "%,d of %,d", received, sent);
       return String.format(
           Locale.ROOT,
-          "| %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f |%n",
+          "| %s | %s | %s | %s | %.1f | %.1f | %.1f | %.1f | %d / %d |%n",
           system,
           offered,
           sentText,
@@ -1068,13 +1241,21 @@ public final class ServeBenchmark implements Callable<Integer> {
           p50,
           p95,
           p99,
-          max);
+          max,
+          scoredP50,
+          scoredP99);
     }
   }
 
-  private record Throughput(int events, long received, double produceSeconds, double seconds) {
+  /**
+   * A throughput measurement: {@code counted} predictions (of any phase) consumed in {@code
+   * seconds}, from the first prediction after the backlog started to the last; {@code received} of
+   * the backlog's own {@code events}.
+   */
+  private record Throughput(
+      int events, long received, long counted, double seconds, double cpuMicrosPerEvent) {
     double rate() {
-      return seconds <= 0 ? 0 : (received - 1) / seconds;
+      return seconds <= 0 ? 0 : counted / seconds;
     }
   }
 
@@ -1088,6 +1269,8 @@ public final class ServeBenchmark implements Callable<Integer> {
     final List<RateResult> rates = new ArrayList<>();
     Long swapMillis;
     Throughput throughput;
+    double loadBefore;
+    double loadAfter;
 
     SystemResult(String system, String settings) {
       this.system = system;

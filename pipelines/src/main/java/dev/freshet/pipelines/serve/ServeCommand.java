@@ -27,7 +27,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
 public final class ServeCommand {
   /** Bundle settings for low latency on Flink, applied unless given on the command line. */
   static final List<String> FLINK_LATENCY_DEFAULTS =
-      List.of("--maxBundleTimeMills=5", "--maxBundleSize=500", "--autoWatermarkInterval=50");
+      List.of("--maxBundleTimeMills=20", "--maxBundleSize=500", "--autoWatermarkInterval=50");
 
   /**
    * The direct runner checks by default that no element is mutated and that every element survives
