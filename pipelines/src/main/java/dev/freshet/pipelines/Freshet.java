@@ -36,16 +36,29 @@ public final class Freshet implements Callable<Integer> {
     return 0;
   }
 
+  /**
+   * A subcommand whose options are Beam pipeline options ({@code --name=value}): picocli hands the
+   * arguments over untouched and the command parses them with {@code PipelineOptionsFactory}.
+   */
+  abstract static class BeamCommand implements Callable<Integer> {
+    @Unmatched List<String> args = new java.util.ArrayList<>();
+
+    abstract int run(String[] args) throws Exception;
+
+    @Override
+    public Integer call() throws Exception {
+      return run(args.toArray(new String[0]));
+    }
+  }
+
   @Command(
       name = "run",
       description =
           "The main job end to end on this machine: in-process Kafka, train, serve, replay a fraud stream, summary (--help lists the options).")
-  static final class Run implements Callable<Integer> {
-    @Unmatched List<String> args = new java.util.ArrayList<>();
-
+  static final class Run extends BeamCommand {
     @Override
-    public Integer call() throws Exception {
-      return LocalRunCommand.run(args.toArray(new String[0]), System.out);
+    int run(String[] args) throws Exception {
+      return LocalRunCommand.run(args, System.out);
     }
   }
 
@@ -53,12 +66,10 @@ public final class Freshet implements Callable<Integer> {
       name = "features",
       description =
           "Features and natural labels over files (Beam options: --domain=FRAUD|FLIGHTS, --events=..., --runner=FlinkRunner; --help lists them).")
-  static final class Features implements Callable<Integer> {
-    @Unmatched List<String> args = new java.util.ArrayList<>();
-
+  static final class Features extends BeamCommand {
     @Override
-    public Integer call() throws Exception {
-      return FeaturesCommand.run(args.toArray(new String[0]), System.out);
+    int run(String[] args) throws Exception {
+      return FeaturesCommand.run(args, System.out);
     }
   }
 
@@ -66,12 +77,10 @@ public final class Freshet implements Callable<Integer> {
       name = "train",
       description =
           "Train a model on features and natural labels from files, evaluate it on the latest part and register it (--help lists the options).")
-  static final class Train implements Callable<Integer> {
-    @Unmatched List<String> args = new java.util.ArrayList<>();
-
+  static final class Train extends BeamCommand {
     @Override
-    public Integer call() throws Exception {
-      return TrainCommand.run(args.toArray(new String[0]), System.out);
+    int run(String[] args) throws Exception {
+      return TrainCommand.run(args, System.out);
     }
   }
 
@@ -79,12 +88,10 @@ public final class Freshet implements Callable<Integer> {
       name = "serve",
       description =
           "Score events from Kafka with the production model and write predictions; picks up promotions without a restart (--help lists the options).")
-  static final class Serve implements Callable<Integer> {
-    @Unmatched List<String> args = new java.util.ArrayList<>();
-
+  static final class Serve extends BeamCommand {
     @Override
-    public Integer call() throws Exception {
-      return ServeCommand.run(args.toArray(new String[0]), System.out);
+    int run(String[] args) throws Exception {
+      return ServeCommand.run(args, System.out);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.freshet.pipelines.bench;
 
+import dev.freshet.pipelines.Domain;
 import dev.freshet.testdata.FraudGenerator;
 import dev.freshet.testdata.GenerateFraud;
 import dev.freshet.transforms.events.EventSchema;
@@ -338,16 +339,7 @@ public final class FeatureBenchmark implements Callable<Integer> {
   }
 
   private Path resolveSpecFile() {
-    if (specFile != null) {
-      return specFile;
-    }
-    for (String candidate : List.of("testdata/fraud/fraud.yaml", "../testdata/fraud/fraud.yaml")) {
-      if (Files.isRegularFile(Paths.get(candidate))) {
-        return Paths.get(candidate);
-      }
-    }
-    throw new CommandLine.ParameterException(
-        new CommandLine(this), "cannot find testdata/fraud/fraud.yaml: pass --spec-file");
+    return specFile != null ? specFile : Path.of(Domain.FRAUD.defaultSpec());
   }
 
   /** Generates {@code n} payments (seed {@link #seed}) into {@code dir} unless already there. */

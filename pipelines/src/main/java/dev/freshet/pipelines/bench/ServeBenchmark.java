@@ -1,17 +1,13 @@
 package dev.freshet.pipelines.bench;
 
-import dev.freshet.model.BinaryClassifier;
-import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
-import dev.freshet.model.network.NormalizationStats;
-import dev.freshet.model.network.PlattCalibration;
-import dev.freshet.model.registry.Candidate;
-import dev.freshet.model.registry.DataRange;
 import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.kafka.EmbeddedKafka;
 import dev.freshet.pipelines.serve.Prediction;
 import dev.freshet.pipelines.serve.ServeCommand;
 import dev.freshet.pipelines.train.FeatureLayouts;
+import dev.freshet.pipelines.train.UntrainedModels;
 import dev.freshet.testdata.FraudGenerator;
 import dev.freshet.testdata.FraudJsonl;
 import dev.freshet.testdata.FraudStream;
@@ -665,29 +661,12 @@ public final class ServeBenchmark implements Callable<Integer> {
 
   /** An untrained model of the production network size (default ModelConfig: 64, 32). */
   private String registerModel(ModelRegistry registry, long modelSeed) throws Exception {
-    FeatureLayout layout = FeatureLayouts.of(spec);
-    ModelConfig config = ModelConfig.builder().seed(modelSeed).build();
-    float[][] rows = new float[2][layout.size()];
-    Arrays.fill(rows[1], 1f);
-    try (BinaryClassifier model =
-        BinaryClassifier.initialize(
-            layout, config, NormalizationStats.fit(layout, rows), PlattCalibration.identity())) {
-      return registry.register(
-          Candidate.of(model, new DataRange(Instant.EPOCH, Instant.EPOCH.plusSeconds(1), 2)));
-    }
+    return UntrainedModels.register(
+        registry, FeatureLayouts.of(spec), ModelConfig.builder().seed(modelSeed).build());
   }
 
   private Path resolveSpecFile() {
-    if (specFile != null) {
-      return specFile;
-    }
-    for (String candidate : List.of("testdata/fraud/fraud.yaml", "../testdata/fraud/fraud.yaml")) {
-      if (Files.isRegularFile(Paths.get(candidate))) {
-        return Paths.get(candidate);
-      }
-    }
-    throw new CommandLine.ParameterException(
-        new CommandLine(this), "cannot find testdata/fraud/fraud.yaml: pass --spec-file");
+    return specFile != null ? specFile : Path.of(Domain.FRAUD.defaultSpec());
   }
 
   private static KafkaProducer<String, String> producer(String bootstrapServers) {

@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
 import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.Pipeline;
@@ -79,14 +80,13 @@ public final class ServeCommand {
    * Flink, {@link #DIRECT_DEFAULTS} on the direct runner (the default runner).
    */
   public static String[] withRunnerDefaults(String... args) {
+    PipelineOptionsFactory.register(ServeOptions.class);
+    Class<?> runner = PipelineOptionsFactory.fromArgs(args).create().getRunner();
+    List<String> defaults =
+        runner == FlinkRunner.class
+            ? FLINK_LATENCY_DEFAULTS
+            : runner == DirectRunner.class ? DIRECT_DEFAULTS : List.of();
     List<String> all = new ArrayList<>(Arrays.asList(args));
-    boolean flink =
-        all.stream().anyMatch(a -> a.equals("--runner=FlinkRunner") || a.equals("--runner=flink"));
-    boolean direct =
-        all.stream().noneMatch(a -> a.startsWith("--runner="))
-            || all.stream()
-                .anyMatch(a -> a.equals("--runner=DirectRunner") || a.equals("--runner=direct"));
-    List<String> defaults = flink ? FLINK_LATENCY_DEFAULTS : direct ? DIRECT_DEFAULTS : List.of();
     for (String d : defaults) {
       String name = d.substring(0, d.indexOf('=') + 1);
       if (all.stream().noneMatch(a -> a.startsWith(name))) {

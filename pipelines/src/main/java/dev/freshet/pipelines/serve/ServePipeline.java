@@ -8,6 +8,7 @@ import dev.freshet.transforms.features.ExtractFeatures;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
 import dev.freshet.transforms.labels.JoinLabels;
+import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
@@ -105,19 +106,17 @@ public final class ServePipeline {
     return new Outputs(predictions, allDead);
   }
 
-  /** The topics serve reads and writes. */
+  /** The topics serve reads and writes (outcomes only when the spec has outcome features). */
   public static List<String> topics(ServeOptions options, FeatureSpec spec) {
-    return spec.hasOutcomeFeatures()
-        ? List.of(
-            options.getEventsTopic(),
-            options.getOutcomesTopic(),
+    List<String> topics = new ArrayList<>(List.of(options.getEventsTopic()));
+    if (spec.hasOutcomeFeatures()) {
+      topics.add(options.getOutcomesTopic());
+    }
+    topics.addAll(
+        List.of(
             options.getPredictionsTopic(),
             options.getDeadLettersTopic(),
-            options.getModelEventsTopic())
-        : List.of(
-            options.getEventsTopic(),
-            options.getPredictionsTopic(),
-            options.getDeadLettersTopic(),
-            options.getModelEventsTopic());
+            options.getModelEventsTopic()));
+    return topics;
   }
 }

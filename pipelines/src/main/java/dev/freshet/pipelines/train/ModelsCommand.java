@@ -54,16 +54,26 @@ public final class ModelsCommand implements Callable<Integer> {
         description = "Topic of model lifecycle events (default: ${DEFAULT-VALUE}).")
     String modelEventsTopic;
 
-    void announce(String type, String version, String previous) {
-      if (bootstrapServers == null) {
-        return;
+    /** Moves the production pointer with {@code change}, prints and announces where it went. */
+    int movePointer(String type, PointerChange change) throws Exception {
+      ModelRegistry registry = open();
+      String previous = registry.production().orElse(null);
+      String now = change.apply(registry);
+      System.out.println("production is now " + now);
+      if (bootstrapServers != null) {
+        try (ModelEvents events = ModelEvents.to(bootstrapServers, modelEventsTopic)) {
+          events.publish(ModelEvents.event(type, now, "freshet models").put("previous", previous));
+        }
+        System.out.println("announced on " + modelEventsTopic);
       }
-      try (ModelEvents events = ModelEvents.to(bootstrapServers, modelEventsTopic)) {
-        events.publish(
-            ModelEvents.event(type, version, "freshet models").put("previous", previous));
-      }
-      System.out.println("announced on " + modelEventsTopic);
+      return 0;
     }
+  }
+
+  /** A change of the production pointer; returns the version now in production. */
+  @FunctionalInterface
+  interface PointerChange {
+    String apply(ModelRegistry registry) throws Exception;
   }
 
   @Command(
@@ -132,12 +142,12 @@ public final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      ModelRegistry registry = open();
-      String previous = registry.production().orElse(null);
-      registry.promote(id);
-      System.out.println("production is now " + id);
-      announce(ModelEvents.PROMOTED, id, previous);
-      return 0;
+      return movePointer(
+          ModelEvents.PROMOTED,
+          registry -> {
+            registry.promote(id);
+            return id;
+          });
     }
   }
 
@@ -148,12 +158,7 @@ public final class ModelsCommand implements Callable<Integer> {
   static final class Rollback extends AnnouncingOption implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      ModelRegistry registry = open();
-      String previous = registry.production().orElse(null);
-      String restored = registry.rollback();
-      System.out.println("production is now " + restored);
-      announce(ModelEvents.ROLLED_BACK, restored, previous);
-      return 0;
+      return movePointer(ModelEvents.ROLLED_BACK, ModelRegistry::rollback);
     }
   }
 }

@@ -2,21 +2,15 @@ package dev.freshet.pipelines.serve;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
-import dev.freshet.model.network.NormalizationStats;
-import dev.freshet.model.network.PlattCalibration;
-import dev.freshet.model.registry.Candidate;
-import dev.freshet.model.registry.DataRange;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.train.FeatureLayouts;
+import dev.freshet.pipelines.train.UntrainedModels;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
-import java.time.Instant;
-import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
 
@@ -34,15 +28,8 @@ final class TestModels {
   }
 
   static String register(ModelRegistry registry, FeatureLayout layout, long seed) throws Exception {
-    ModelConfig config = ModelConfig.builder().hiddenLayers(List.of(8)).seed(seed).build();
-    float[][] rows = new float[2][layout.size()];
-    Arrays.fill(rows[1], 1f);
-    try (BinaryClassifier model =
-        BinaryClassifier.initialize(
-            layout, config, NormalizationStats.fit(layout, rows), PlattCalibration.identity())) {
-      return registry.register(
-          Candidate.of(model, new DataRange(Instant.EPOCH, Instant.EPOCH.plusSeconds(1), 2)));
-    }
+    return UntrainedModels.register(
+        registry, layout, ModelConfig.builder().hiddenLayers(List.of(8)).seed(seed).build());
   }
 
   /**
