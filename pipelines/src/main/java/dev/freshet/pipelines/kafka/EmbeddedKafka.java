@@ -64,6 +64,9 @@ public final class EmbeddedKafka implements AutoCloseable {
     props.put("group.initial.rebalance.delay.ms", "0");
     props.put("num.partitions", "1");
     props.put("auto.create.topics.enable", "false");
+    // Records carry their event time, and tests and the local run replay past events: time
+    // retention would delete them 30 s after start (see KafkaTopics.KEEP_REGARDLESS_OF_AGE).
+    props.put("log.retention.ms", "-1");
 
     Path config = logDir.resolve("server.properties");
     try (var out = Files.newOutputStream(config)) {

@@ -90,16 +90,34 @@ public final class KafkaTopics {
 
   /**
    * Creates the topics that do not exist yet, with {@code partitions} partitions each and the
-   * broker's default replication factor.
+   * broker's default replication factor and topic configuration.
    */
   public static void create(String bootstrapServers, int partitions, Collection<String> topics) {
+    create(bootstrapServers, partitions, topics, Map.of());
+  }
+
+  /**
+   * Topic configuration for replays of past events. Kafka's time retention compares the newest
+   * record <em>timestamp</em> of a segment with the clock, and Freshet stamps records with their
+   * event time: a replay of events older than {@code retention.ms} (7 days by default) would be
+   * deleted at the broker's next retention check, 30 s after it starts and every 5 minutes after.
+   */
+  public static final Map<String, String> KEEP_REGARDLESS_OF_AGE = Map.of("retention.ms", "-1");
+
+  /** As {@link #create(String, int, Collection)}, with {@code config} on the topics it creates. */
+  public static void create(
+      String bootstrapServers,
+      int partitions,
+      Collection<String> topics,
+      Map<String, String> config) {
     try (Admin admin =
         Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> newTopics = new ArrayList<>();
       for (String topic : topics) {
         if (!existing.contains(topic)) {
-          newTopics.add(new NewTopic(topic, Optional.of(partitions), Optional.empty()));
+          newTopics.add(
+              new NewTopic(topic, Optional.of(partitions), Optional.empty()).configs(config));
         }
       }
       admin.createTopics(newTopics).all().get();

@@ -33,8 +33,11 @@ import picocli.CommandLine.Option;
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
-    description =
-        "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled.")
+    description = {
+      "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled.",
+      "Records are stamped with their event time: topics receiving events older than their"
+          + " retention.ms delete them at the next retention check (use retention.ms=-1)."
+    })
 public final class ReplayCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -132,9 +132,10 @@ public final class LocalRunCommand {
             options.getPredictionsTopic(),
             options.getDeadLettersTopic(),
             options.getModelEventsTopic());
-    KafkaTopics.create(servers, PARTITIONS, topics);
+    // The run replays past events; topics it creates keep them whatever their age.
+    KafkaTopics.create(servers, PARTITIONS, topics, KafkaTopics.KEEP_REGARDLESS_OF_AGE);
     out.printf(
-        "      topics %s (%d partitions); work dir %s%n",
+        "      topics %s (%d partitions, retention.ms=-1 where created); work dir %s%n",
         String.join(", ", topics), PARTITIONS, work);
 
     out.printf(

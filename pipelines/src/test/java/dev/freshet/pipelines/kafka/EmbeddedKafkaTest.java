@@ -22,12 +22,16 @@ import org.apache.beam.sdk.transforms.Count;
 import org.apache.beam.sdk.transforms.Filter;
 import org.apache.beam.sdk.transforms.Reify;
 import org.apache.beam.sdk.transforms.Values;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.Config;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
@@ -155,5 +159,22 @@ public class EmbeddedKafkaTest {
       }
     }
     assertThat(consumed).isEqualTo(summary.events());
+  }
+
+  /**
+   * Records are stamped with their event time and tests replay events from months ago: with Kafka's
+   * default time retention (7 days) the broker deletes them at its first retention check, 30 s
+   * after it starts, whether or not they were read yet.
+   */
+  @Test
+  public void topicsKeepRecordsWhateverTheirTimestamp() throws Exception {
+    kafka.createTopics(1, "kept");
+    try (Admin admin =
+        Admin.create(
+            Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()))) {
+      ConfigResource topic = new ConfigResource(ConfigResource.Type.TOPIC, "kept");
+      Config config = admin.describeConfigs(List.of(topic)).all().get().get(topic);
+      assertThat(config.get("retention.ms").value()).isEqualTo("-1");
+    }
   }
 }
