@@ -23,12 +23,15 @@ import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
 
 /** Reading and writing Freshet's topics (JSON strings) from Beam, and checking them up front. */
 public final class KafkaTopics {
+  private static final java.time.Duration LEADER_WAIT = java.time.Duration.ofSeconds(30);
+
   private KafkaTopics() {}
 
   /**
@@ -121,6 +124,7 @@ public final class KafkaTopics {
         }
       }
       admin.createTopics(newTopics).all().get();
+      awaitLeaders(admin, newTopics.stream().map(NewTopic::name).toList());
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException("could not create topics: " + e.getCause().getMessage(), e);
@@ -128,6 +132,39 @@ public final class KafkaTopics {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    }
+  }
+
+  /**
+   * Waits until every partition of {@code topics} has a leader: the controller acknowledges a new
+   * topic before the brokers serve it, and an idempotent producer writing in that gap can see its
+   * sequence numbers rejected as out of order.
+   */
+  private static void awaitLeaders(Admin admin, List<String> topics)
+      throws InterruptedException, ExecutionException {
+    long deadline = System.currentTimeMillis() + LEADER_WAIT.toMillis();
+    while (true) {
+      try {
+        boolean ready =
+            admin.describeTopics(topics).allTopicNames().get().values().stream()
+                .flatMap(d -> d.partitions().stream())
+                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
+        if (ready) {
+          return;
+        }
+      } catch (ExecutionException e) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+          throw e;
+        }
+      }
+      if (System.currentTimeMillis() > deadline) {
+        throw new IllegalStateException(
+            "topics "
+                + topics
+                + " were created but have no partition leaders after "
+                + LEADER_WAIT);
+      }
+      Thread.sleep(50);
     }
   }
 
@@ -166,6 +203,19 @@ public final class KafkaTopics {
   /** Writes keyed JSON strings to {@code topic} (record time: when written), flushed per bundle. */
   public static PTransform<PCollection<KV<String, String>>, PDone> write(
       KafkaOptions options, String topic) {
+    return writer(options, topic);
+  }
+
+  /**
+   * As {@link #write}, with each record stamped with its element's timestamp (event time), so a
+   * reader of {@code topic} sees the same event time and watermark as the writer.
+   */
+  public static PTransform<PCollection<KV<String, String>>, PDone> writeWithEventTime(
+      KafkaOptions options, String topic) {
+    return writer(options, topic).withInputTimestamp();
+  }
+
+  private static KafkaIO.Write<String, String> writer(KafkaOptions options, String topic) {
     return KafkaIO.<String, String>write()
         .withBootstrapServers(options.getBootstrapServers())
         .withTopic(topic)
