@@ -2,6 +2,7 @@ package dev.freshet.pipelines;
 
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.kafka.ReplayCommand;
+import dev.freshet.pipelines.learn.LearnCommand;
 import dev.freshet.pipelines.local.LocalRunCommand;
 import dev.freshet.pipelines.serve.ServeCommand;
 import dev.freshet.pipelines.train.ModelsCommand;
@@ -24,6 +25,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.Features.class,
       Freshet.Train.class,
       Freshet.Serve.class,
+      Freshet.Learn.class,
       ModelsCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
@@ -92,6 +94,17 @@ public final class Freshet implements Callable<Integer> {
     @Override
     int run(String[] args) throws Exception {
       return ServeCommand.run(args, System.out);
+    }
+  }
+
+  @Command(
+      name = "learn",
+      description =
+          "Update a copy of the production model on labelled predictions from Kafka, gate it on the smoke-test set and register candidates (--help lists the options).")
+  static final class Learn extends BeamCommand {
+    @Override
+    int run(String[] args) throws Exception {
+      return LearnCommand.run(args, System.out);
     }
   }
 

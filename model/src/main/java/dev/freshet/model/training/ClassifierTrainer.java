@@ -188,6 +188,13 @@ public final class ClassifierTrainer {
     return perExample.mul(weight).mean();
   }
 
+  /** Inference-mode logits (before calibration) of every row, e.g. to fit a calibration. */
+  public static double[] logits(BinaryClassifier model, float[][] features) {
+    int[] all = new int[features.length];
+    Arrays.setAll(all, i -> i);
+    return logits(model, features, all);
+  }
+
   /** Inference-mode logits of the selected rows. */
   static double[] logits(BinaryClassifier model, float[][] features, int[] idx) {
     FeatureEncoder encoder = model.encoder();

@@ -29,6 +29,12 @@ public final class ModelEvents implements AutoCloseable {
   /** Serving verified a new production version and scores with it from its next bundle. */
   public static final String SWAPPED = "swapped";
 
+  /** The learner registered a candidate that passed the offline gate; evidence attached. */
+  public static final String CANDIDATE = "candidate";
+
+  /** The learner's candidate failed the offline gate and was not registered; reasons attached. */
+  public static final String CANDIDATE_REJECTED = "candidate_rejected";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KafkaProducer<String, String> producer;

@@ -93,7 +93,7 @@ public final class ServePipeline {
                     spec.events().timeField(),
                     options.getThreshold())));
     predictions.apply(
-        "WritePredictions", KafkaTopics.write(options, options.getPredictionsTopic()));
+        "WritePredictions", KafkaTopics.writeWithEventTime(options, options.getPredictionsTopic()));
 
     PCollection<DeadLetter> allDead = dead.apply("AllDeadLetters", Flatten.pCollections());
     allDead

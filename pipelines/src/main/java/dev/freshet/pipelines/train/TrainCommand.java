@@ -14,13 +14,11 @@ import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.training.ClassifierTrainer;
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.features.FeaturesPipeline;
+import dev.freshet.pipelines.learn.SmokeTestSet;
 import dev.freshet.pipelines.train.TrainingExamples.Example;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.Writer;
-import java.nio.channels.Channels;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -31,12 +29,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.TextIO;
-import org.apache.beam.sdk.io.fs.ResolveOptions;
-import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
-import org.apache.beam.sdk.util.MimeTypes;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
@@ -195,7 +189,7 @@ public final class TrainCommand {
       if (promote) {
         registry.promote(id);
       }
-      writeSmokeTest(options.getRegistry(), spec, holdout);
+      SmokeTestSet.write(options.getRegistry(), spec, holdout);
       out.printf(
           "registered %s: %s%n",
           id,
@@ -263,24 +257,6 @@ public final class TrainCommand {
       }
     }
     return examples;
-  }
-
-  /** The fixed smoke-test set: the holdout, keyed by the spec fingerprint, in the registry. */
-  static void writeSmokeTest(String registry, FeatureSpec spec, List<Example> holdout)
-      throws IOException {
-    ResourceId file =
-        FileSystems.matchNewResource(registry, true)
-            .resolve("smoke-test", ResolveOptions.StandardResolveOptions.RESOLVE_DIRECTORY)
-            .resolve(
-                spec.fingerprint().substring(0, 16) + ".jsonl",
-                ResolveOptions.StandardResolveOptions.RESOLVE_FILE);
-    try (Writer w =
-        Channels.newWriter(FileSystems.create(file, MimeTypes.TEXT), StandardCharsets.UTF_8)) {
-      for (Example e : holdout) {
-        w.write(e.toJson());
-        w.write('\n');
-      }
-    }
   }
 
   static float[][] features(List<Example> examples) {

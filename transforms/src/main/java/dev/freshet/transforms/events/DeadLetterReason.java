@@ -19,5 +19,7 @@ public enum DeadLetterReason {
   /** An outcome whose event never arrived. */
   ORPHAN_OUTCOME,
   /** A second event with an id already seen. */
-  DUPLICATE_EVENT
+  DUPLICATE_EVENT,
+  /** A logged prediction made with another feature spec than the one its reader computes. */
+  SPEC_MISMATCH
 }

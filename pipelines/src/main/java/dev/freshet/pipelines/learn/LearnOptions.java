@@ -1,0 +1,70 @@
+package dev.freshet.pipelines.learn;
+
+import dev.freshet.pipelines.features.SpecOptions;
+import dev.freshet.pipelines.kafka.KafkaOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+import org.apache.beam.sdk.options.StreamingOptions;
+
+/** Options of the unbounded {@code learn} pipeline. */
+public interface LearnOptions extends SpecOptions, KafkaOptions, StreamingOptions {
+  @Description(
+      "Model registry on any Beam file system; learn starts from its production version (or its own latest candidate) and registers candidates there.")
+  @Default.String("out/registry")
+  String getRegistry();
+
+  void setRegistry(String value);
+
+  @Description("Labelled examples per warm-start update of the candidate copy.")
+  @Default.Integer(500)
+  int getMicroBatchSize();
+
+  void setMicroBatchSize(int value);
+
+  @Description(
+      "Seconds a partial micro-batch may wait for more examples (processing time) before it is trained on anyway.")
+  @Default.Long(30)
+  long getMaxBatchWaitSeconds();
+
+  void setMaxBatchWaitSeconds(long value);
+
+  @Description("Micro-batches between offline gates (smoke test, then registration).")
+  @Default.Integer(2)
+  int getGateEvery();
+
+  void setGateEvery(int value);
+
+  @Description("Passes over each micro-batch in a warm-start update.")
+  @Default.Integer(1)
+  int getLearnEpochs();
+
+  void setLearnEpochs(int value);
+
+  @Description(
+      "Adam learning rate of the warm-start updates; 0 uses a tenth of the rate the base version was trained with.")
+  @Default.Double(0)
+  double getLearnRate();
+
+  void setLearnRate(double value);
+
+  @Description(
+      "Offline gate: the candidate's normalised entropy on the smoke-test set may exceed production's by at most this fraction (0.05 = 5%).")
+  @Default.Double(0.05)
+  double getMaxNeRegression();
+
+  void setMaxNeRegression(double value);
+
+  @Description(
+      "Offline gate: the candidate's calibration on the smoke-test set (mean prediction / positive rate) must lie in [1/x, x].")
+  @Default.Double(2.0)
+  double getMaxCalibrationRatio();
+
+  void setMaxCalibrationRatio(double value);
+
+  @Description(
+      "Recent labelled examples whose scores, taken before the candidate trained on them, fit its calibration.")
+  @Default.Integer(5000)
+  int getCalibrationWindow();
+
+  void setCalibrationWindow(int value);
+}

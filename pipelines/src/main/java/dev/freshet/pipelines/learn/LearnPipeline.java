@@ -1,0 +1,183 @@
+package dev.freshet.pipelines.learn;
+
+import dev.freshet.pipelines.kafka.KafkaTopics;
+import dev.freshet.pipelines.serve.Prediction;
+import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.DeadLetterCounter;
+import dev.freshet.transforms.events.DeadLetterReason;
+import dev.freshet.transforms.events.ParseEvents;
+import dev.freshet.transforms.events.ParseResult;
+import dev.freshet.transforms.features.FeatureSpec;
+import dev.freshet.transforms.labels.JoinLabels;
+import dev.freshet.transforms.labels.Labeled;
+import dev.freshet.transforms.labels.Outcome;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
+import org.apache.beam.sdk.transforms.GroupIntoBatches;
+import org.apache.beam.sdk.transforms.MapElements;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
+import org.apache.beam.sdk.values.PCollectionTuple;
+import org.apache.beam.sdk.values.Row;
+import org.apache.beam.sdk.values.TupleTag;
+import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
+import org.joda.time.Duration;
+
+/**
+ * The unbounded {@code learn} pipeline (DESIGN data flow, contracts 3 and 5):
+ *
+ * <pre>
+ * [predictions] ─> parse (logged vectors) ─┐
+ *                                          ├─> JoinLabels ─> examples ─> micro-batches
+ * [outcomes] ──> ParseEvents ─> outcomes ──┘      ─> warm-start the candidate copy ─> offline gate
+ *                                                 ─> registry (CANDIDATE) + [model-events]
+ * bad predictions, unusable outcomes ─> [dead-letters]
+ * </pre>
+ *
+ * It trains on the vectors serve scored, never on recomputed ones, and never modifies production:
+ * the online gate and promotion decide what serves.
+ */
+public final class LearnPipeline {
+  static final String SOURCE = "predictions";
+  private static final TupleTag<KV<String, String>> LOGGED = new TupleTag<>() {};
+  private static final TupleTag<DeadLetter> DEAD = new TupleTag<>() {};
+
+  private LearnPipeline() {}
+
+  /** Builds the pipeline on {@code p}; it reads, learns and writes once run. */
+  public static void build(Pipeline p, LearnOptions options, FeatureSpec spec) {
+    if (spec.outcomes() == null || spec.labelWindow() == null) {
+      throw new IllegalArgumentException(
+          "feature spec '" + spec.name() + "' declares no outcomes or label window to learn from");
+    }
+    if (options.getMicroBatchSize() < 1) {
+      throw new IllegalArgumentException(
+          "--microBatchSize must be at least 1, got " + options.getMicroBatchSize());
+    }
+    if (options.getMaxBatchWaitSeconds() < 1) {
+      throw new IllegalArgumentException(
+          "--maxBatchWaitSeconds must be at least 1, got " + options.getMaxBatchWaitSeconds());
+    }
+    CandidateLearner.Settings settings = settings(options);
+
+    PCollectionTuple predictions =
+        p.apply("ReadPredictions", KafkaTopics.read(options, options.getPredictionsTopic()))
+            .apply(
+                "ParsePredictions",
+                ParDo.of(new ParsePredictionFn(spec.fingerprint().substring(0, 16)))
+                    .withOutputTags(LOGGED, TupleTagList.of(DEAD)));
+    PCollection<KV<String, String>> logged =
+        predictions.get(LOGGED).setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+
+    ParseResult outcomeRows =
+        p.apply("ReadOutcomes", KafkaTopics.read(options, options.getOutcomesTopic()))
+            .apply(
+                "ParseOutcomes",
+                ParseEvents.json(spec.outcomes()).withSource(spec.outcomes().name()));
+    PCollection<Outcome> outcomes =
+        outcomeRows
+            .rows()
+            .apply(
+                "Outcomes",
+                MapElements.into(TypeDescriptor.of(Outcome.class))
+                    .via((Row r) -> Outcome.fromRow(spec.outcomes(), r)))
+            .setCoder(Outcome.OutcomeCoder.of());
+
+    JoinLabels.Result<String> labels =
+        logged.apply(
+            "JoinLabels", JoinLabels.<String>withOutcomes(outcomes).within(spec.labelWindow()));
+
+    LearnFn.Config config =
+        new LearnFn.Config(UUID.randomUUID().toString(), options.getRegistry(), spec, settings);
+    labels
+        .labeled()
+        .apply(
+            "Examples",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via((Labeled<String> l) -> KV.of("learner", LearnExample.of(l).toJson())))
+        .apply(
+            "MicroBatches",
+            GroupIntoBatches.<String, String>ofSize(options.getMicroBatchSize())
+                .withMaxBufferingDuration(
+                    Duration.standardSeconds(options.getMaxBatchWaitSeconds())))
+        .apply("Learn", ParDo.of(new LearnFn(config)))
+        .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
+
+    List<PCollection<DeadLetter>> dead = new ArrayList<>();
+    dead.add(predictions.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
+    dead.add(outcomeRows.deadLetters());
+    dead.add(labels.deadLetters());
+    PCollectionList.of(dead)
+        .apply("AllDeadLetters", Flatten.pCollections())
+        .apply(
+            "DeadLetterJson",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via(d -> KV.of(d.source(), d.toJson())))
+        .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
+  }
+
+  static CandidateLearner.Settings settings(LearnOptions options) {
+    return new CandidateLearner.Settings(
+        options.getGateEvery(),
+        options.getLearnEpochs(),
+        options.getLearnRate(),
+        options.getCalibrationWindow(),
+        new OfflineGate(options.getMaxNeRegression(), options.getMaxCalibrationRatio()));
+  }
+
+  /**
+   * Logged predictions keyed by event id; unreadable ones, and ones scored with another feature
+   * spec, are dead letters.
+   */
+  static final class ParsePredictionFn extends DoFn<String, KV<String, String>> {
+    private final String spec16;
+    private transient DeadLetterCounter deadLetters;
+
+    ParsePredictionFn(String spec16) {
+      this.spec16 = spec16;
+    }
+
+    @Setup
+    public void setup() {
+      deadLetters = new DeadLetterCounter(SOURCE);
+    }
+
+    @ProcessElement
+    public void process(@Element String json, MultiOutputReceiver out) {
+      Prediction p;
+      try {
+        p = Prediction.parse(json);
+      } catch (RuntimeException e) {
+        out.get(DEAD).output(dead(DeadLetterReason.MALFORMED_JSON, e.getMessage(), json));
+        return;
+      }
+      if (!p.spec().equals(spec16)) {
+        out.get(DEAD)
+            .output(
+                dead(
+                    DeadLetterReason.SPEC_MISMATCH,
+                    "scored with spec " + p.spec() + ", the learner computes " + spec16,
+                    json));
+        return;
+      }
+      out.get(LOGGED).output(KV.of(p.eventId(), json));
+    }
+
+    private DeadLetter dead(DeadLetterReason reason, String detail, String json) {
+      deadLetters.count(reason);
+      return new DeadLetter(SOURCE, reason, detail, json, System.currentTimeMillis());
+    }
+  }
+}
