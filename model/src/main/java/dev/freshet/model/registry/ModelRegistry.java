@@ -135,6 +135,32 @@ public final class ModelRegistry {
   }
 
   /**
+   * The version online evaluation should pit against production: the newest CANDIDATE registered
+   * after the production version (neither rejected nor ever in production). Empty without
+   * production or without such a candidate.
+   */
+  public Optional<String> challenger() throws IOException {
+    Optional<String> production = production();
+    if (production.isEmpty()) {
+      return Optional.empty();
+    }
+    List<ModelVersion> versions = list();
+    Instant since =
+        versions.stream()
+            .filter(v -> v.id().equals(production.get()))
+            .map(v -> v.manifest().createdAt())
+            .findFirst()
+            .orElse(Instant.MIN);
+    String newest = null;
+    for (ModelVersion v : versions) {
+      if (v.status() == ModelStatus.CANDIDATE && v.manifest().createdAt().isAfter(since)) {
+        newest = v.id();
+      }
+    }
+    return Optional.ofNullable(newest);
+  }
+
+  /**
    * Points production at {@code id}, after checking that its parameters match their checksum and
    * that it is not rejected. The previous production version becomes RETIRED.
    */

@@ -169,6 +169,22 @@ public class ModelRegistryTest {
   }
 
   @Test
+  public void theChallengerIsTheNewestCandidateRegisteredAfterProduction() throws Exception {
+    String older = register();
+    assertThat(registry.challenger()).as("no production yet").isEmpty();
+    String production = register();
+    registry.promote(production);
+    assertThat(registry.challenger()).as("%s predates production", older).isEmpty();
+    String first = register();
+    String second = register();
+    assertThat(registry.challenger()).contains(second);
+    registry.reject(second, "worse online");
+    assertThat(registry.challenger()).contains(first);
+    registry.promote(first);
+    assertThat(registry.challenger()).isEmpty();
+  }
+
+  @Test
   public void rejectedVersionsAreSkippedByRollbackAndCannotBePromoted() throws Exception {
     String a = register();
     String b = register();

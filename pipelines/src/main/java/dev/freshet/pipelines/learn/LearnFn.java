@@ -6,9 +6,7 @@ import dev.freshet.pipelines.kafka.ModelEvents;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
@@ -31,17 +29,6 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
   record Config(String runId, String registry, FeatureSpec spec, CandidateLearner.Settings settings)
       implements java.io.Serializable {}
 
-  private static final Map<String, Shared> LEARNERS = new HashMap<>();
-
-  private static final class Shared {
-    final CandidateLearner learner;
-    int users;
-
-    Shared(CandidateLearner learner) {
-      this.learner = learner;
-    }
-  }
-
   private final Config config;
   private final Counter trained = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples");
   private final Counter skipped =
@@ -52,7 +39,7 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_registered");
   private final Counter rejected =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_rejected");
-  private transient Shared shared;
+  private transient CandidateLearner learner;
 
   LearnFn(Config config) {
     this.config = config;
@@ -60,20 +47,15 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
 
   @Setup
   public void setup() throws Exception {
-    synchronized (LEARNERS) {
-      shared = LEARNERS.get(config.runId());
-      if (shared == null) {
-        shared =
-            new Shared(
+    learner =
+        SharedInstances.acquire(
+            "learner-" + config.runId(),
+            () ->
                 CandidateLearner.start(
                     ModelRegistry.at(config.registry()),
                     config.spec().fingerprint(),
                     config.settings(),
                     SmokeTestSet.read(config.registry(), config.spec())));
-        LEARNERS.put(config.runId(), shared);
-      }
-      shared.users++;
-    }
   }
 
   @ProcessElement
@@ -85,9 +67,9 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
       examples.add(LearnExample.parse(json));
     }
     CandidateLearner.Step step;
-    synchronized (shared.learner) {
+    synchronized (learner) {
       try {
-        step = shared.learner.learn(examples);
+        step = learner.learn(examples);
       } catch (Exception | Error e) {
         LOG.error("the learner failed on a micro-batch of {} examples", examples.size(), e);
         throw e;
@@ -104,12 +86,10 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
   }
 
   @Teardown
-  public void teardown() {
-    synchronized (LEARNERS) {
-      if (shared != null && --shared.users == 0) {
-        LEARNERS.remove(config.runId());
-        shared.learner.close();
-      }
+  public void teardown() throws Exception {
+    if (learner != null) {
+      SharedInstances.release("learner-" + config.runId());
+      learner = null;
     }
   }
 }

@@ -67,4 +67,37 @@ public interface LearnOptions extends SpecOptions, KafkaOptions, StreamingOption
   int getCalibrationWindow();
 
   void setCalibrationWindow(int value);
+
+  @Description(
+      "Run the online gate: compare the challenger (newest candidate) with production on labelled predictions, promote, reject and roll back.")
+  @Default.Boolean(true)
+  boolean getPromote();
+
+  void setPromote(boolean value);
+
+  @Description(
+      "Online gate: labelled predictions each arm needs at the first look (the k-th look needs 2^k times as many).")
+  @Default.Integer(500)
+  int getMinOnlineExamples();
+
+  void setMinOnlineExamples(int value);
+
+  @Description("Online gate: positive labels each arm needs before a look.")
+  @Default.Integer(10)
+  int getMinOnlinePositives();
+
+  void setMinOnlinePositives(int value);
+
+  @Description(
+      "Online gate: chance of promoting a challenger no better than production, over all looks (one-sided).")
+  @Default.Double(0.05)
+  double getOnlineAlpha();
+
+  void setOnlineAlpha(double value);
+
+  @Description("Online gate: looks before an undecided challenger is rejected as inconclusive.")
+  @Default.Integer(4)
+  int getOnlineLooks();
+
+  void setOnlineLooks(int value);
 }

@@ -114,6 +114,33 @@ public final class LearnPipeline {
         .apply("Learn", ParDo.of(new LearnFn(config)))
         .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
 
+    if (options.getPromote()) {
+      OnlinePromoter.Rule rule =
+          new OnlinePromoter.Rule(
+              options.getMinOnlineExamples(),
+              options.getMinOnlinePositives(),
+              options.getOnlineAlpha(),
+              options.getOnlineLooks());
+      labels
+          .labeled()
+          .apply(
+              "LabelledScores",
+              MapElements.into(
+                      TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                  .via(
+                      (Labeled<String> l) ->
+                          KV.of(
+                              "promoter",
+                              labelledScores(Prediction.parse(l.value()), l.positive()))))
+          .apply(
+              "PromoterBatches",
+              GroupIntoBatches.<String, String>ofSize(PromotionManager.CHECK_EVERY)
+                  .withMaxBufferingDuration(
+                      Duration.standardSeconds(options.getMaxBatchWaitSeconds())))
+          .apply("Promote", ParDo.of(new PromoteFn(config.runId(), options.getRegistry(), rule)))
+          .apply("WritePromoterEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
+    }
+
     List<PCollection<DeadLetter>> dead = new ArrayList<>();
     dead.add(predictions.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
     dead.add(outcomeRows.deadLetters());
@@ -126,6 +153,10 @@ public final class LearnPipeline {
                     TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
                 .via(d -> KV.of(d.source(), d.toJson())))
         .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
+  }
+
+  private static String labelledScores(Prediction p, boolean label) {
+    return PromoteFn.labelledScores(p.scores(), p.modelVersion(), label);
   }
 
   static CandidateLearner.Settings settings(LearnOptions options) {

@@ -140,10 +140,21 @@ public final class OnlinePromoter {
     return arms.getOrDefault(version, new ArmStats());
   }
 
-  /** Forgets {@code version}'s statistics, e.g. when it starts a new role (after promotion). */
-  public void reset(String version) {
-    arms.remove(version);
+  /**
+   * Removes and returns {@code version}'s statistics (empty ones if none), e.g. when it starts a
+   * new role: a new comparison period, or a promotion.
+   */
+  public ArmStats take(String version) {
     looksTaken.remove(version);
+    ArmStats stats = arms.remove(version);
+    return stats != null ? stats : new ArmStats();
+  }
+
+  /** Every version's Beta posterior of the bandit reward, keyed by version. */
+  public Map<String, double[]> posteriors() {
+    Map<String, double[]> out = new HashMap<>();
+    arms.forEach((v, s) -> out.put(v, s.posterior()));
+    return out;
   }
 
   /** Compares challenger {@code c} with production {@code p}: PROMOTE, REJECT or WAIT. */

@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * One record on the {@code predictions} topic. It carries what learning needs to train on what was
@@ -16,7 +19,7 @@ import java.time.Instant;
  * <pre>{@code
  * {"event_id":"p-42","event_time":"2024-03-01T10:00:00Z","score":0.031,"decision":false,
  *  "model_version":"v2024...","arm":"production","spec":"3f1c...","features":[1.0, ...],
- *  "scored_at_ms":1764000000000}
+ *  "scored_at_ms":1764000000000,"scores":{"v2024...":0.031}}
  * }</pre>
  */
 public record Prediction(
@@ -28,8 +31,41 @@ public record Prediction(
     String arm,
     String spec,
     float[] features,
-    long scoredAtMillis) {
+    long scoredAtMillis,
+    Map<String, Float> scores) {
   private static final ObjectMapper JSON = new ObjectMapper();
+
+  /**
+   * {@code scores}: the score of every version that scored the event (the deciding one, and the
+   * challenger in shadow mode), so the online gate can compare versions on the same events.
+   */
+  public Prediction {
+    scores = Map.copyOf(scores);
+  }
+
+  /** A prediction scored by one version only. */
+  public Prediction(
+      String eventId,
+      long eventTimeMillis,
+      float score,
+      boolean decision,
+      String modelVersion,
+      String arm,
+      String spec,
+      float[] features,
+      long scoredAtMillis) {
+    this(
+        eventId,
+        eventTimeMillis,
+        score,
+        decision,
+        modelVersion,
+        arm,
+        spec,
+        features,
+        scoredAtMillis,
+        Map.of(modelVersion, score));
+  }
 
   public String toJson() {
     ObjectNode node = JSON.createObjectNode();
@@ -45,6 +81,8 @@ public record Prediction(
       values.add(f);
     }
     node.put("scored_at_ms", scoredAtMillis);
+    ObjectNode byVersion = node.putObject("scores");
+    new TreeMap<>(scores).forEach(byVersion::put);
     return node.toString();
   }
 
@@ -65,11 +103,25 @@ public record Prediction(
           n.get("arm").asText(),
           n.get("spec").asText(),
           features,
-          n.get("scored_at_ms").asLong());
+          n.get("scored_at_ms").asLong(),
+          scores(n));
     } catch (IOException | RuntimeException e) {
       throw new UncheckedIOException(
           new IOException("not a Freshet prediction: " + abbreviate(json), e));
     }
+  }
+
+  private static Map<String, Float> scores(JsonNode n) {
+    Map<String, Float> scores = new LinkedHashMap<>();
+    JsonNode byVersion = n.get("scores");
+    if (byVersion == null) {
+      scores.put(n.get("model_version").asText(), (float) n.get("score").asDouble());
+    } else {
+      byVersion
+          .fields()
+          .forEachRemaining(e -> scores.put(e.getKey(), (float) e.getValue().asDouble()));
+    }
+    return scores;
   }
 
   private static String abbreviate(String s) {

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.model.registry.Candidate;
+import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelStatus;
 import dev.freshet.model.registry.ModelVersion;
@@ -28,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.apache.beam.sdk.Pipeline;
@@ -286,6 +289,153 @@ public class LearnPipelineTest {
         .isEqualTo(1600.0);
   }
 
+  /**
+   * The online gate: a challenger scored in shadow with better predictions is promoted with its
+   * evidence; once in production its predictions turn bad, and it is rolled back to its predecessor
+   * and rejected.
+   */
+  @Test
+  public void aBetterChallengerIsPromotedAndRolledBackWhenItDegrades() throws Exception {
+    Path registry = copyOfProductionRegistry();
+    ModelRegistry r = ModelRegistry.at(registry.toString());
+    String challenger = registerCopyOfProduction(r);
+    Topics topics = Topics.fresh();
+    int half = later.size() / 2;
+    long cut = later.get(half - 1).timeMillis();
+    Random noise = new Random(8);
+    // Shadow mode: both score every event; the challenger is sharper.
+    produce(
+        topics,
+        later.subList(0, half),
+        Long.MIN_VALUE,
+        cut,
+        e ->
+            ordered(
+                production,
+                guess(noise, e, 0.35f, 0.08f),
+                challenger,
+                guess(noise, e, 0.8f, 0.02f)));
+    List<JsonNode> events = new ArrayList<>();
+    PipelineResult learning = start(topics, registry, "group-promote", 0, PROMOTER_ARGS);
+    try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
+      assertThat(
+              tail.pollUntil(
+                  () -> running(learning) && count(events, ModelEvents.PROMOTED) >= 1,
+                  WAIT,
+                  rec -> events.add(read(rec.value()))))
+          .as("promoted: %s", events)
+          .isTrue();
+      assertThat(r.production()).contains(challenger);
+      JsonNode promoted = first(events, ModelEvents.PROMOTED);
+      assertThat(promoted.get("version").asText()).isEqualTo(challenger);
+      assertThat(promoted.get("previous").asText()).isEqualTo(production);
+      JsonNode online = promoted.get("online");
+      assertThat(online.get("test").get("z").asDouble())
+          .isGreaterThanOrEqualTo(online.get("test").get("threshold").asDouble());
+      assertThat(online.get("challenger").get("log_loss").asDouble())
+          .isLessThan(online.get("production").get("log_loss").asDouble());
+      assertThat(online.get("challenger").get("labelled").asLong()).isGreaterThanOrEqualTo(100);
+
+      // In production now, the promoted version predicts worse than its predecessor did.
+      produce(
+          topics,
+          later.subList(half, later.size()),
+          cut,
+          Long.MAX_VALUE,
+          e -> Map.of(challenger, guess(noise, e, 0.2f, 0.3f)));
+      assertThat(
+              tail.pollUntil(
+                  () -> running(learning) && count(events, ModelEvents.ROLLED_BACK) >= 1,
+                  WAIT,
+                  rec -> events.add(read(rec.value()))))
+          .as("rolled back: %s", events)
+          .isTrue();
+    } finally {
+      learning.cancel();
+    }
+    JsonNode rolledBack = first(events, ModelEvents.ROLLED_BACK);
+    assertThat(rolledBack.get("restored").asText()).isEqualTo(production);
+    assertThat(rolledBack.get("online").get("promoted").get("log_loss").asDouble())
+        .isGreaterThan(rolledBack.get("online").get("predecessor").get("log_loss").asDouble());
+    assertThat(r.production()).contains(production);
+    assertThat(r.describe(challenger).status()).isEqualTo(ModelStatus.REJECTED);
+  }
+
+  /** A challenger that passed the offline gate but predicts worse on live traffic stays out. */
+  @Test
+  public void aChallengerWorseOnlineIsRejectedAndNeverPromoted() throws Exception {
+    Path registry = copyOfProductionRegistry();
+    ModelRegistry r = ModelRegistry.at(registry.toString());
+    String challenger = registerCopyOfProduction(r);
+    Topics topics = Topics.fresh();
+    Random noise = new Random(9);
+    produce(
+        topics,
+        later,
+        Long.MIN_VALUE,
+        Long.MAX_VALUE,
+        e ->
+            ordered(
+                production,
+                guess(noise, e, 0.8f, 0.02f),
+                challenger,
+                guess(noise, e, 0.35f, 0.08f)));
+    List<JsonNode> events = new ArrayList<>();
+    PipelineResult learning = start(topics, registry, "group-reject", 0, PROMOTER_ARGS);
+    try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
+      assertThat(
+              tail.pollUntil(
+                  () ->
+                      running(learning)
+                          && events.stream()
+                              .anyMatch(
+                                  e ->
+                                      e.get("type").asText().equals(ModelEvents.CANDIDATE_REJECTED)
+                                          && e.has("online")),
+                  WAIT,
+                  rec -> events.add(read(rec.value()))))
+          .as("rejected online: %s", events)
+          .isTrue();
+    } finally {
+      learning.cancel();
+    }
+    assertThat(count(events, ModelEvents.PROMOTED)).isZero();
+    assertThat(r.production()).contains(production);
+    assertThat(r.describe(challenger).status()).isEqualTo(ModelStatus.REJECTED);
+  }
+
+  /** Small online samples, and a learner that never reaches a gate, so the challenger is ours. */
+  private static final String[] PROMOTER_ARGS = {
+    "--minOnlineExamples=100", "--minOnlinePositives=3", "--gateEvery=100000"
+  };
+
+  private static String registerCopyOfProduction(ModelRegistry r) throws Exception {
+    try (LoadedModel m = r.load(production, spec.fingerprint())) {
+      return r.register(
+          Candidate.of(m.classifier(), m.manifest().dataRange()).withParent(production));
+    }
+  }
+
+  /** A score that knows the label: around {@code positive} for positives, {@code negative} else. */
+  private static float guess(Random noise, Example e, float positive, float negative) {
+    float center = e.label() > 0.5f ? positive : negative;
+    return (float) Math.min(0.999, Math.max(0.001, center * Math.exp(0.3 * noise.nextGaussian())));
+  }
+
+  private static Map<String, Float> ordered(String v1, float s1, String v2, float s2) {
+    Map<String, Float> m = new java.util.LinkedHashMap<>();
+    m.put(v1, s1);
+    m.put(v2, s2);
+    return m;
+  }
+
+  private static JsonNode first(List<JsonNode> events, String type) {
+    return events.stream()
+        .filter(e -> e.get("type").asText().equals(type))
+        .findFirst()
+        .orElseThrow();
+  }
+
   @Test
   public void aBrokenCandidateFailsTheOfflineGateAndIsNotRegistered() throws Exception {
     Path registry = copyOfProductionRegistry();
@@ -325,7 +475,8 @@ public class LearnPipelineTest {
   }
 
   /** Starts learn; {@code learnRate} 0 keeps production's. */
-  private PipelineResult start(Topics topics, Path registry, String group, double learnRate)
+  private PipelineResult start(
+      Topics topics, Path registry, String group, double learnRate, String... more)
       throws Exception {
     List<String> args =
         new ArrayList<>(
@@ -344,11 +495,26 @@ public class LearnPipelineTest {
     if (learnRate > 0) {
       args.add("--learnRate=" + learnRate);
     }
+    for (String option : more) {
+      String name = option.substring(0, option.indexOf('=') + 1);
+      args.removeIf(given -> given.startsWith(name));
+      args.add(option);
+    }
     return LearnCommand.start(LearnCommand.parse(args.toArray(new String[0])), QUIET);
   }
 
   /** Predictions for {@code examples} and the outcomes known in {@code (from, to]}. */
   private static void produce(Topics topics, List<Example> examples, long from, long to) {
+    produce(topics, examples, from, to, e -> Map.of(production, 0.1f));
+  }
+
+  /** As above, with each example scored by the versions and scores {@code scoring} gives. */
+  private static void produce(
+      Topics topics,
+      List<Example> examples,
+      long from,
+      long to,
+      java.util.function.Function<Example, Map<String, Float>> scoring) {
     String spec16 = spec.fingerprint().substring(0, 16);
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(
@@ -356,17 +522,20 @@ public class LearnPipelineTest {
             new StringSerializer(),
             new StringSerializer())) {
       for (Example e : examples) {
+        Map<String, Float> scores = scoring.apply(e);
+        String decidedBy = scores.keySet().iterator().next();
         Prediction p =
             new Prediction(
                 e.id(),
                 e.timeMillis(),
-                0.1f,
+                scores.get(decidedBy),
                 false,
-                production,
+                decidedBy,
                 "production",
                 spec16,
                 e.features(),
-                e.timeMillis());
+                e.timeMillis(),
+                scores);
         producer.send(
             new ProducerRecord<>(topics.predictions, null, e.timeMillis(), e.id(), p.toJson()));
       }

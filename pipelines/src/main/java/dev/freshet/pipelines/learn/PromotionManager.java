@@ -1,0 +1,183 @@
+package dev.freshet.pipelines.learn;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.model.metrics.BinaryMetrics;
+import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.pipelines.kafka.ModelEvents;
+import dev.freshet.pipelines.learn.OnlinePromoter.ArmStats;
+import dev.freshet.pipelines.learn.OnlinePromoter.Look;
+import dev.freshet.pipelines.learn.OnlinePromoter.Verdict;
+import dev.freshet.pipelines.serve.ArmPosteriors;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Acts on the {@link OnlinePromoter}'s verdicts: labelled predictions in, registry changes and
+ * model events with their evidence out. The challenger is the registry's newest candidate after
+ * production ({@link ModelRegistry#challenger()}); each new challenger starts a fresh comparison
+ * period for both arms. A promoted version is monitored against its predecessor's record and rolled
+ * back (and rejected) if it is significantly worse. It also publishes the bandit's posteriors for
+ * serve ({@link ArmPosteriors}).
+ */
+final class PromotionManager implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(PromotionManager.class);
+
+  /** Labelled predictions between looks at the registry (which lists every version). */
+  static final int CHECK_EVERY = 50;
+
+  private final ModelRegistry registry;
+  private final String registryPath;
+  private final OnlinePromoter promoter;
+  private int sinceCheck;
+  private String challenger;
+  private String monitored;
+  private ArmStats predecessor;
+  private String predecessorVersion;
+
+  PromotionManager(String registryPath, OnlinePromoter.Rule rule) {
+    this.registryPath = registryPath;
+    this.registry = ModelRegistry.at(registryPath);
+    this.promoter = new OnlinePromoter(rule);
+  }
+
+  /**
+   * Records one labelled prediction: every version's score on it, and the version that decided.
+   * Returns the decisions taken. A promoted version under monitoring is judged only on the
+   * predictions it decided: labels arrive late, and its shadow scores from before the promotion are
+   * not its record in production.
+   */
+  List<ObjectNode> observe(Map<String, Float> scores, String decidedBy, boolean label)
+      throws IOException {
+    scores.forEach(
+        (version, score) -> {
+          if (!version.equals(monitored) || version.equals(decidedBy)) {
+            promoter.observe(version, score, label);
+          }
+        });
+    if (++sinceCheck < CHECK_EVERY) {
+      return List.of();
+    }
+    sinceCheck = 0;
+    List<ObjectNode> decisions = new ArrayList<>();
+    Optional<String> production = registry.production();
+    if (production.isEmpty()) {
+      return decisions;
+    }
+    if (monitored != null) {
+      monitorPromotion(production.get()).ifPresent(decisions::add);
+    }
+    Optional<String> current = registry.challenger();
+    if (current.isPresent() && !current.get().equals(challenger)) {
+      // A new comparison period: both arms start from nothing.
+      challenger = current.get();
+      if (monitored == null) {
+        promoter.take(production.get());
+      }
+      promoter.take(challenger);
+    }
+    if (current.isPresent() && monitored == null) {
+      judgeChallenger(production.get(), current.get()).ifPresent(decisions::add);
+    }
+    ArmPosteriors.write(registryPath, promoter.posteriors());
+    return decisions;
+  }
+
+  private Optional<ObjectNode> judgeChallenger(String production, String candidate)
+      throws IOException {
+    Look look = promoter.judgeChallenger(production, candidate);
+    if (look.verdict() == Verdict.PROMOTE) {
+      ObjectNode event = evidence(ModelEvents.PROMOTED, candidate, production, candidate, look);
+      predecessor = promoter.take(production);
+      predecessorVersion = production;
+      promoter.take(candidate);
+      registry.promote(candidate);
+      monitored = candidate;
+      challenger = null;
+      LOG.info("promoted {} over {}: {}", candidate, production, event);
+      return Optional.of(event.put("previous", production));
+    }
+    if (look.verdict() == Verdict.REJECT) {
+      ObjectNode event =
+          evidence(ModelEvents.CANDIDATE_REJECTED, candidate, production, candidate, look);
+      String reason =
+          String.format(
+              "online: log loss not better than production's (z %.2f, needed %.2f at look %d)",
+              look.z(), look.threshold(), look.look());
+      registry.reject(candidate, reason);
+      challenger = null;
+      LOG.info("rejected {} online: {}", candidate, event);
+      return Optional.of(event.put("reason", reason));
+    }
+    return Optional.empty();
+  }
+
+  private Optional<ObjectNode> monitorPromotion(String production) throws IOException {
+    if (!production.equals(monitored)) {
+      // Production moved on (someone else promoted or rolled back): nothing left to monitor.
+      monitored = null;
+      return Optional.empty();
+    }
+    Look look = promoter.judgePromotion(predecessor, monitored);
+    if (look.verdict() == Verdict.ROLL_BACK) {
+      ObjectNode event =
+          evidence(ModelEvents.ROLLED_BACK, monitored, predecessorVersion, monitored, look);
+      String restored = registry.rollback();
+      registry.reject(monitored, "rolled back: worse online than " + predecessorVersion);
+      LOG.warn("rolled back {} to {}: {}", monitored, restored, event);
+      event.put("restored", restored);
+      promoter.take(monitored);
+      monitored = null;
+      return Optional.of(event);
+    }
+    if (look.verdict() == Verdict.CONFIRM) {
+      LOG.info("{} confirmed online against {}", monitored, predecessorVersion);
+      monitored = null;
+    }
+    return Optional.empty();
+  }
+
+  /** An event about {@code version} with both arms' online statistics and the test. */
+  private ObjectNode evidence(
+      String type, String version, String baseVersion, String otherVersion, Look look) {
+    ArmStats base =
+        type.equals(ModelEvents.ROLLED_BACK) ? predecessor : promoter.stats(baseVersion);
+    ArmStats other = promoter.stats(otherVersion);
+    ObjectNode event = ModelEvents.event(type, version, "promoter");
+    ObjectNode online = event.putObject("online");
+    describe(
+        online.putObject(type.equals(ModelEvents.ROLLED_BACK) ? "predecessor" : "production"),
+        baseVersion,
+        base);
+    describe(
+        online.putObject(type.equals(ModelEvents.ROLLED_BACK) ? "promoted" : "challenger"),
+        otherVersion,
+        other);
+    ObjectNode test = online.putObject("test");
+    test.put("rule", "Welch z on mean log loss per labelled prediction, one-sided");
+    test.put("z", look.z());
+    test.put("threshold", look.threshold());
+    test.put("look", look.look());
+    test.put("looks", promoter.rule().looks());
+    test.put("alpha", promoter.rule().alpha());
+    return event;
+  }
+
+  private static void describe(ObjectNode node, String version, ArmStats stats) {
+    BinaryMetrics m = stats.metrics();
+    node.put("version", version);
+    node.put("labelled", stats.examples());
+    node.put("positives", stats.positives());
+    node.put("log_loss", stats.meanLogLoss());
+    node.put("ne", m.normalizedEntropy());
+    node.put("auc", m.auc());
+    node.put("calibration", m.calibration());
+  }
+
+  @Override
+  public void close() {}
+}
