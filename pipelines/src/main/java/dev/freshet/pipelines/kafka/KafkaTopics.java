@@ -21,9 +21,12 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
@@ -124,7 +127,7 @@ public final class KafkaTopics {
         }
       }
       admin.createTopics(newTopics).all().get();
-      awaitLeaders(admin, newTopics.stream().map(NewTopic::name).toList());
+      awaitLeaders(bootstrapServers, admin, newTopics.stream().map(NewTopic::name).toList());
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException("could not create topics: " + e.getCause().getMessage(), e);
@@ -136,35 +139,42 @@ public final class KafkaTopics {
   }
 
   /**
-   * Waits until every partition of {@code topics} has a leader: the controller acknowledges a new
-   * topic before the brokers serve it, and an idempotent producer writing in that gap can see its
-   * sequence numbers rejected as out of order.
+   * Waits until every partition of the new {@code topics} answers a ListOffsets request at its
+   * leader. The controller acknowledges a topic before its leader serves it, and an idempotent
+   * producer whose first batch is refused in that gap while later ones are accepted sees the
+   * retried first batch rejected as out of sequence forever (records lost).
    */
-  private static void awaitLeaders(Admin admin, List<String> topics)
+  private static void awaitLeaders(String bootstrapServers, Admin admin, List<String> topics)
       throws InterruptedException, ExecutionException {
+    if (topics.isEmpty()) {
+      return;
+    }
+    List<TopicPartition> partitions = new ArrayList<>();
     long deadline = System.currentTimeMillis() + LEADER_WAIT.toMillis();
-    while (true) {
+    while (partitions.isEmpty()) {
       try {
-        boolean ready =
-            admin.describeTopics(topics).allTopicNames().get().values().stream()
-                .flatMap(d -> d.partitions().stream())
-                .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
-        if (ready) {
-          return;
-        }
+        admin
+            .describeTopics(topics)
+            .allTopicNames()
+            .get()
+            .forEach(
+                (name, d) ->
+                    d.partitions()
+                        .forEach(p -> partitions.add(new TopicPartition(name, p.partition()))));
       } catch (ExecutionException e) {
-        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) {
+        if (!(e.getCause() instanceof UnknownTopicOrPartitionException)
+            || System.currentTimeMillis() > deadline) {
           throw e;
         }
+        Thread.sleep(50);
       }
-      if (System.currentTimeMillis() > deadline) {
-        throw new IllegalStateException(
-            "topics "
-                + topics
-                + " were created but have no partition leaders after "
-                + LEADER_WAIT);
-      }
-      Thread.sleep(50);
+    }
+    try (KafkaConsumer<byte[], byte[]> consumer =
+        new KafkaConsumer<>(
+            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
+            new ByteArrayDeserializer(),
+            new ByteArrayDeserializer())) {
+      consumer.endOffsets(partitions, LEADER_WAIT);
     }
   }
 

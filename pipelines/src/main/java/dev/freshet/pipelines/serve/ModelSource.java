@@ -5,14 +5,17 @@ import java.io.Serializable;
 /**
  * Where a serving worker gets its model: the registry's production pointer, polled every {@code
  * pollMillis}, accepted only for the feature spec with {@code fingerprint}. Refusals are announced
- * on {@code modelEventsTopic} when {@code bootstrapServers} is set.
+ * on {@code modelEventsTopic} when {@code bootstrapServers} is set. With {@code watchChallenger},
+ * also the registry's challenger (its newest candidate after production) and the bandit's
+ * posteriors, for routing.
  */
 public record ModelSource(
     String registry,
     String fingerprint,
     long pollMillis,
     String bootstrapServers,
-    String modelEventsTopic)
+    String modelEventsTopic,
+    boolean watchChallenger)
     implements Serializable {
   public ModelSource {
     if (pollMillis <= 0) {

@@ -5,10 +5,12 @@ import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.kafka.ModelEvents;
+import java.io.IOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
@@ -29,6 +31,7 @@ final class ProductionWatcher implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(ProductionWatcher.class);
   private static final Map<ModelSource, ProductionWatcher> WATCHERS = new HashMap<>();
   private static final long WAIT_LOG_MILLIS = 10_000;
+  private static final int CHALLENGER_EVERY = 4;
 
   private final ModelSource source;
   private final ModelRegistry registry;
@@ -36,6 +39,10 @@ final class ProductionWatcher implements Runnable {
   private final AtomicLong unreportedRefusals = new AtomicLong();
   private final Thread thread;
   private volatile String approved;
+  private volatile String challenger;
+  private volatile Map<String, double[]> posteriors = Map.of();
+  private final Set<String> refusedChallengers = new HashSet<>();
+  private int polls;
   private ModelEvents events;
   private int users;
 
@@ -51,6 +58,7 @@ final class ProductionWatcher implements Runnable {
     ProductionWatcher w = WATCHERS.computeIfAbsent(source, ProductionWatcher::new);
     if (w.users++ == 0) {
       w.check();
+      w.checkChallenger();
       w.thread.start();
     }
     return w;
@@ -101,6 +109,51 @@ final class ProductionWatcher implements Runnable {
         return;
       }
       check();
+      if (++polls % CHALLENGER_EVERY == 0) {
+        checkChallenger();
+      }
+    }
+  }
+
+  /** The verified challenger to route to, or null when there is none (or routing is off). */
+  String challenger() {
+    return challenger;
+  }
+
+  /** The bandit's posteriors by version, as the promoter last published them. */
+  Map<String, double[]> posteriors() {
+    return posteriors;
+  }
+
+  /**
+   * One look at the registry's challenger (listing every version, hence every {@value
+   * #CHALLENGER_EVERY} polls) and at the bandit's posteriors. A challenger that does not verify is
+   * never routed to.
+   */
+  synchronized void checkChallenger() {
+    if (!source.watchChallenger()) {
+      return;
+    }
+    try {
+      posteriors = ArmPosteriors.read(source.registry());
+      Optional<String> next = registry.challenger();
+      if (next.isEmpty() || refusedChallengers.contains(next.get())) {
+        challenger = null;
+        return;
+      }
+      if (next.get().equals(challenger)) {
+        return;
+      }
+      try (LoadedModel verified = registry.load(next.get(), source.fingerprint())) {
+        LOG.info("challenger {} verified; routing to it", verified.versionId());
+        challenger = verified.versionId();
+      } catch (ModelRejectedException e) {
+        refusedChallengers.add(next.get());
+        LOG.error("refusing challenger {} ({}): {}", next.get(), e.reason(), e.getMessage());
+        challenger = null;
+      }
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("cannot read the challenger of {}: {}", source.registry(), e.toString());
     }
   }
 

@@ -7,7 +7,9 @@ import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeaturedEvent;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -29,7 +31,6 @@ import org.slf4j.LoggerFactory;
  * entirely by one version, the one named on its predictions.
  */
 final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
-  static final String ARM = "production";
   private static final Logger LOG = LoggerFactory.getLogger(ScoreFn.class);
 
   private final ModelSource source;
@@ -37,11 +38,15 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
   private final String timeField;
   private final double threshold;
   private final String specId;
+  private final ArmRouter router;
+  private final String stickyField;
 
   private final Counter predictions =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, ServePipeline.PREDICTIONS);
   private final Counter swaps = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "model_swaps");
   private final Counter refusals = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "model_refused");
+  private final Counter challengerDecisions =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "challenger_decisions");
   private final Distribution batchSizes =
       Metrics.distribution(ParseEvents.METRICS_NAMESPACE, "score_batch_size");
 
@@ -50,13 +55,23 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
   private transient Scorer scorer;
   private transient List<FeaturedEvent> batch;
   private transient List<Instant> timestamps;
+  private transient LoadedModel challenger;
+  private transient Scorer challengerScorer;
 
-  ScoreFn(ModelSource source, String idField, String timeField, double threshold) {
+  ScoreFn(
+      ModelSource source,
+      String idField,
+      String timeField,
+      double threshold,
+      ArmRouter router,
+      String stickyField) {
     this.source = source;
     this.idField = idField;
     this.timeField = timeField;
     this.threshold = threshold;
     this.specId = source.fingerprint().substring(0, 16);
+    this.router = router;
+    this.stickyField = stickyField;
   }
 
   @Setup
@@ -93,6 +108,41 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     }
   }
 
+  /** Loads the watcher's challenger when it changed; none when it is gone or is production. */
+  private void updateChallenger() {
+    String wanted = watcher.challenger();
+    if (wanted != null && wanted.equals(model.versionId())) {
+      wanted = null;
+    }
+    String current = challenger == null ? null : challenger.versionId();
+    if (java.util.Objects.equals(wanted, current)) {
+      return;
+    }
+    closeChallenger();
+    if (wanted == null) {
+      return;
+    }
+    try {
+      challenger = ModelRegistry.at(source.registry()).load(wanted, source.fingerprint());
+      challengerScorer = challenger.classifier().newScorer();
+      LOG.info(
+          "routing ({}) between {} and challenger {}", router.routing(), model.versionId(), wanted);
+    } catch (ModelRejectedException e) {
+      LOG.error("challenger {} cannot be loaded: {}", wanted, e.getMessage());
+    }
+  }
+
+  private void closeChallenger() {
+    if (challengerScorer != null) {
+      challengerScorer.close();
+      challengerScorer = null;
+    }
+    if (challenger != null) {
+      challenger.close();
+      challenger = null;
+    }
+  }
+
   @ProcessElement
   public void process(@Element FeaturedEvent event, @Timestamp Instant timestamp) {
     batch.add(event);
@@ -104,37 +154,102 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     if (batch.isEmpty()) {
       return;
     }
-    float[][] rows = new float[batch.size()][];
-    for (int i = 0; i < rows.length; i++) {
-      rows[i] = batch.get(i).features();
+    updateChallenger();
+    int n = batch.size();
+    float[][] rows = new float[n][];
+    ArmRouter.Arm[] arms = new ArmRouter.Arm[n];
+    ArmRouter.Posteriors posteriors = posteriors();
+    List<Integer> production = new ArrayList<>();
+    List<Integer> challenged = new ArrayList<>();
+    for (int i = 0; i < n; i++) {
+      FeaturedEvent e = batch.get(i);
+      rows[i] = e.features();
+      arms[i] =
+          router.route(
+              String.valueOf((Object) e.event().getValue(stickyField)),
+              e.event().getString(idField),
+              challenger != null,
+              posteriors);
+      if (arms[i] == ArmRouter.Arm.CHALLENGER) {
+        challenged.add(i);
+        challengerDecisions.inc();
+      } else {
+        production.add(i);
+      }
     }
-    float[] scores = scorer.score(rows);
+    boolean shadow = challenger != null && router.challengerScoresAll();
+    float[] productionScores = score(scorer, rows, shadow ? null : production);
+    float[] challengerScores =
+        challenger == null ? null : score(challengerScorer, rows, shadow ? null : challenged);
     long now = System.currentTimeMillis();
-    for (int i = 0; i < rows.length; i++) {
+    for (int i = 0; i < n; i++) {
       FeaturedEvent e = batch.get(i);
       String id = e.event().getString(idField);
+      Map<String, Float> scores = new LinkedHashMap<>();
+      if (!Float.isNaN(productionScores[i])) {
+        scores.put(model.versionId(), productionScores[i]);
+      }
+      if (challengerScores != null && !Float.isNaN(challengerScores[i])) {
+        scores.put(challenger.versionId(), challengerScores[i]);
+      }
+      boolean byChallenger = arms[i] == ArmRouter.Arm.CHALLENGER;
+      String version = byChallenger ? challenger.versionId() : model.versionId();
+      float score = scores.get(version);
       Prediction p =
           new Prediction(
               id,
               e.event().getDateTime(timeField).getMillis(),
-              scores[i],
-              scores[i] >= threshold,
-              model.versionId(),
-              ARM,
+              score,
+              score >= threshold,
+              version,
+              arms[i].label(),
               specId,
               rows[i],
-              now);
+              now,
+              scores);
       context.output(KV.of(id, p.toJson()), timestamps.get(i), GlobalWindow.INSTANCE);
     }
-    predictions.inc(rows.length);
-    batchSizes.update(rows.length);
+    predictions.inc(n);
+    batchSizes.update(n);
     batch.clear();
     timestamps.clear();
+  }
+
+  /** Scores the rows at {@code only} (all rows when null); NaN for the rest. */
+  private static float[] score(Scorer scorer, float[][] rows, List<Integer> only) {
+    if (only == null) {
+      return scorer.score(rows);
+    }
+    float[] out = new float[rows.length];
+    java.util.Arrays.fill(out, Float.NaN);
+    if (only.isEmpty()) {
+      return out;
+    }
+    float[][] subset = new float[only.size()][];
+    for (int k = 0; k < subset.length; k++) {
+      subset[k] = rows[only.get(k)];
+    }
+    float[] scored = scorer.score(subset);
+    for (int k = 0; k < subset.length; k++) {
+      out[only.get(k)] = scored[k];
+    }
+    return out;
+  }
+
+  private ArmRouter.Posteriors posteriors() {
+    if (challenger == null) {
+      return ArmRouter.Posteriors.UNIFORM;
+    }
+    Map<String, double[]> known = watcher.posteriors();
+    double[] p = known.getOrDefault(model.versionId(), new double[] {1, 1});
+    double[] c = known.getOrDefault(challenger.versionId(), new double[] {1, 1});
+    return new ArmRouter.Posteriors(p[0], p[1], c[0], c[1]);
   }
 
   @Teardown
   public void teardown() {
     closeModel();
+    closeChallenger();
     if (watcher != null) {
       ProductionWatcher.release(watcher);
       watcher = null;

@@ -34,4 +34,29 @@ public interface ServeOptions extends SpecOptions, KafkaOptions, StreamingOption
   long getAllowedLatenessSeconds();
 
   void setAllowedLatenessSeconds(long value);
+
+  @Description(
+      "Online evaluation: PRODUCTION (no challenger), SHADOW (both score, production decides), AB or CANARY (the challenger decides for a share of entities, sticky), BANDIT (Thompson sampling). The challenger is the registry's newest candidate after production.")
+  @Default.Enum("PRODUCTION")
+  Routing getRouting();
+
+  void setRouting(Routing value);
+
+  @Description(
+      "Share of entities the challenger decides for under AB and CANARY (0..1); default 0.5 for AB, 0.05 for CANARY.")
+  Double getChallengerShare();
+
+  void setChallengerShare(Double value);
+
+  @Description(
+      "Event field whose value keeps an entity on one arm under AB and CANARY; default the spec's first entity key (card_id for fraud).")
+  String getStickyField();
+
+  void setStickyField(String value);
+
+  @Description("Seed of the bandit's draws (routing is deterministic per event id and seed).")
+  @Default.Long(0)
+  long getRoutingSeed();
+
+  void setRoutingSeed(long value);
 }

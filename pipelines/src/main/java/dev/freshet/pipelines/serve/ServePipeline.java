@@ -4,6 +4,7 @@ import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.transforms.events.DeadLetter;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.events.ParseResult;
+import dev.freshet.transforms.features.EntityKey;
 import dev.freshet.transforms.features.ExtractFeatures;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
@@ -82,7 +83,8 @@ public final class ServePipeline {
             spec.fingerprint(),
             options.getModelPollMillis(),
             options.getBootstrapServers(),
-            options.getModelEventsTopic());
+            options.getModelEventsTopic(),
+            options.getRouting() != Routing.PRODUCTION);
     PCollection<KV<String, String>> predictions =
         featured.apply(
             "Score",
@@ -91,7 +93,9 @@ public final class ServePipeline {
                     source,
                     spec.events().idField(),
                     spec.events().timeField(),
-                    options.getThreshold())));
+                    options.getThreshold(),
+                    router(options),
+                    stickyField(options, spec))));
     predictions.apply(
         "WritePredictions", KafkaTopics.writeWithEventTime(options, options.getPredictionsTopic()));
 
@@ -104,6 +108,33 @@ public final class ServePipeline {
                 .via(d -> KV.of(d.source(), d.toJson())))
         .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
     return new Outputs(predictions, allDead);
+  }
+
+  static ArmRouter router(ServeOptions options) {
+    Double share = options.getChallengerShare();
+    double defaultShare = options.getRouting() == Routing.CANARY ? 0.05 : 0.5;
+    return new ArmRouter(
+        options.getRouting(), share == null ? defaultShare : share, options.getRoutingSeed());
+  }
+
+  /** The event field that keeps an entity on one arm: given, or the first entity key's field. */
+  static String stickyField(ServeOptions options, FeatureSpec spec) {
+    if (options.getStickyField() != null) {
+      if (!spec.events().hasField(options.getStickyField())) {
+        throw new IllegalArgumentException(
+            "--stickyField="
+                + options.getStickyField()
+                + " is not a field of the '"
+                + spec.events().name()
+                + "' events");
+      }
+      return options.getStickyField();
+    }
+    return spec.keys().stream()
+        .map(EntityKey::field)
+        .filter(java.util.Objects::nonNull)
+        .findFirst()
+        .orElse(spec.events().idField());
   }
 
   /** The topics serve reads and writes (outcomes only when the spec has outcome features). */

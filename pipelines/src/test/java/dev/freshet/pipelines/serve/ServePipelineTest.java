@@ -262,6 +262,71 @@ public class ServePipelineTest {
     }
   }
 
+  /**
+   * Online evaluation: with a newer candidate in the registry, SHADOW scores every event with both
+   * versions while production decides; AB lets the challenger decide for about half of the cards,
+   * always the same ones.
+   */
+  @Test
+  public void shadowAndAbRoutingScoreWithTheChallenger() throws Exception {
+    ModelRegistry registry = ModelRegistry.at(tmp.getRoot().toString());
+    String v1 = TestModels.register(registry, spec, 1);
+    registry.promote(v1);
+    String v2 = TestModels.register(registry, spec, 2);
+    List<String> events = sampleEvents.subList(0, 200);
+
+    Map<String, List<Prediction>> shadow = serveWith("SHADOW", events);
+    assertThat(shadow).hasSize(events.size());
+    for (List<Prediction> list : shadow.values()) {
+      Prediction p = list.get(0);
+      assertThat(p.arm()).isEqualTo("production");
+      assertThat(p.modelVersion()).isEqualTo(v1);
+      assertThat(p.scores()).containsOnlyKeys(v1, v2);
+      assertThat(p.score()).isEqualTo(p.scores().get(v1));
+    }
+
+    Map<String, List<Prediction>> ab = serveWith("AB", events);
+    assertThat(ab).hasSize(events.size());
+    Map<String, String> armByCard = new HashMap<>();
+    Map<String, Integer> decisions = new HashMap<>();
+    for (String event : events) {
+      Prediction p = ab.get(eventId(event)).get(0);
+      String card = readTree(event).get("card_id").asText();
+      String previous = armByCard.putIfAbsent(card, p.arm());
+      assertThat(previous == null || previous.equals(p.arm()))
+          .as("card %s stays on one arm", card)
+          .isTrue();
+      assertThat(p.modelVersion()).isEqualTo(p.arm().equals("challenger") ? v2 : v1);
+      assertThat(p.scores()).containsOnlyKeys(p.modelVersion());
+      decisions.merge(p.arm(), 1, Integer::sum);
+    }
+    assertThat(decisions.get("challenger")).isBetween(50, 150);
+    assertThat(decisions.get("production")).isBetween(50, 150);
+  }
+
+  private Map<String, List<Prediction>> serveWith(String routing, List<String> events)
+      throws Exception {
+    Topics topics = Topics.fresh();
+    produce(topics, events, List.of());
+    List<String> args = new ArrayList<>(List.of(topics.args(runner, tmp.getRoot().toString())));
+    args.add("--routing=" + routing);
+    PipelineResult serving =
+        ServeCommand.start(ServeCommand.parse(args.toArray(new String[0])), QUIET);
+    Map<String, List<Prediction>> predictions = new HashMap<>();
+    try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.predictions))) {
+      assertThat(
+              tail.pollUntil(
+                  () -> predictions.size() >= events.size(),
+                  WAIT,
+                  r -> collect(r, topics, predictions, new HashMap<>())))
+          .as("%s predictions", routing)
+          .isTrue();
+    } finally {
+      serving.cancel();
+    }
+    return predictions;
+  }
+
   @Test(timeout = 60_000)
   public void unreachableKafkaFailsFastNamingTheServers() throws Exception {
     ModelRegistry registry = ModelRegistry.at(tmp.getRoot().toString());
