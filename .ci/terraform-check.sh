@@ -74,19 +74,34 @@ build_checker
 check "$root/terraform"
 
 if [ "${1:-}" = "--self-test" ]; then
+  # Each edit is confined to one job's parameters (sed address ranges), since serve's, train's and
+  # learn's locals share some lines.
+  train='/^  train_parameters = {$/,/^  }$/'
+  serve='/^  serve_parameters = {$/,/^  }$/'
+  learn='/^  learn_parameters = {$/,/^  }$/'
   expect_failure syntax-error "jobs.tf:" \
     sed -i 's/^  parameters              = { for k, v in local.serve_parameters : k => v if v != "" }$/  parameters = { for k, v in local.serve_parameters : k => v if v != "" /' jobs.tf
   expect_failure unknown-parameter "parameter 'bootstrapServer' is not an option of ServeOptions" \
-    sed -i 's/^    bootstrapServers = var.kafka_bootstrap_servers$/    bootstrapServer = var.kafka_bootstrap_servers/' jobs.tf
+    sed -i "$serve"' s/^    bootstrapServers = var.kafka_bootstrap_servers$/    bootstrapServer = var.kafka_bootstrap_servers/' jobs.tf
   expect_failure missing-required-option "required option 'bootstrapServers' of ServeOptions is not passed" \
-    sed -i '/^    bootstrapServers = var.kafka_bootstrap_servers$/d' jobs.tf
+    sed -i "$serve"' { /^    bootstrapServers *= var.kafka_bootstrap_servers$/d }' jobs.tf
   expect_failure option-not-in-metadata "parameter 'jobName' is not in runners/dataflow/train/metadata.json" \
-    sed -i 's/^    registry            = local.registry_path$/    registry = local.registry_path\n    jobName  = "nightly"/' jobs.tf
-  expect_failure missing-metadata-parameter "parameter 'registry' is not optional in metadata.json but not passed" \
-    sed -i '/^    registry            = local.registry_path$/d' jobs.tf
+    sed -i "$train"' s/^    registry *= local.registry_path$/    registry = local.registry_path\n    jobName  = "nightly"/' jobs.tf
+  expect_failure missing-metadata-parameter "job 'train': parameter 'registry' is not optional in metadata.json but not passed" \
+    sed -i "$train"' { /^    registry *= local.registry_path$/d }' jobs.tf
   expect_failure literal-fails-validation "parameter 'startOffset' = 'NEWEST' fails the metadata's validation" \
-    sed -i 's/^    startOffset      = var.kafka_start_offset$/    startOffset      = "NEWEST"/' jobs.tf
-  expect_failure unknown-job "'learn' is no known template" \
-    sed -i 's/^resource "google_dataflow_flex_template_job" "serve" {$/resource "google_dataflow_flex_template_job" "learn" {/' jobs.tf
+    sed -i "$serve"' s/^    startOffset *= var.kafka_start_offset$/    startOffset      = "NEWEST"/' jobs.tf
+  expect_failure unknown-job "'backfill' is no known template" \
+    sed -i 's/^resource "google_dataflow_flex_template_job" "serve" {$/resource "google_dataflow_flex_template_job" "backfill" {/' jobs.tf
+  expect_failure learn-unknown-parameter "job 'learn': parameter 'threshold' is not an option of LearnOptions" \
+    sed -i "$learn"' s/^    microBatchSize *= \(.*\)$/    microBatchSize      = \1\n    threshold           = "0.7"/' jobs.tf
+  expect_failure learn-missing-required-option "required option 'bootstrapServers' of LearnOptions is not passed" \
+    sed -i "$learn"' { /^    bootstrapServers *= var.kafka_bootstrap_servers$/d }' jobs.tf
+  expect_failure learn-missing-metadata-parameter "job 'learn': parameter 'spec' is not optional in metadata.json but not passed" \
+    sed -i "$learn"' { /^    spec *= local.spec_uri$/d }' jobs.tf
+  expect_failure learn-literal-fails-validation "job 'learn': parameter 'promote' = 'yes' fails the metadata's validation" \
+    sed -i "$learn"' s/^    promote *= .*$/    promote             = "yes"/' jobs.tf
+  expect_failure learn-without-job "template 'learn' has no resource" \
+    sed -i 's/^resource "google_dataflow_flex_template_job" "learn" {$/resource "google_dataflow_flex_template_job" "learner" {/' jobs.tf
   echo "self-test: OK (terraform/ passes; each planted error fails)"
 fi

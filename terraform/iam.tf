@@ -1,9 +1,10 @@
 # One service account per pipeline, each with only what its job does:
 #   train  reads the archive, writes model versions and the production pointer to the registry.
-#   serve  reads the registry (models, spec); writes nothing there.
-# Both run Dataflow workers and the flex-template launcher VM: the Dataflow worker role, logs and
+#   serve  reads the registry (models, spec, the bandit's posteriors); writes nothing there.
+#   learn  reads the registry and writes it: candidate versions, rejections, the production pointer
+#          (the online gate promotes and rolls back) and the bandit's posteriors; no archive.
+# All run Dataflow workers and the flex-template launcher VM: the Dataflow worker role, logs and
 # metrics, their own scratch space in temp and staging, and pulling images from the repository.
-# learn (continual learning) gets its account here, with registry write, once that pipeline exists.
 
 locals {
   pipelines = {
@@ -15,6 +16,11 @@ locals {
     serve = {
       description   = "Freshet serve: scores with the registry's production model."
       registry_role = "roles/storage.objectViewer"
+      reads_archive = false
+    }
+    learn = {
+      description   = "Freshet learn: registers candidates learnt from labelled predictions, promotes and rolls back."
+      registry_role = "roles/storage.objectAdmin"
       reads_archive = false
     }
   }

@@ -37,9 +37,30 @@ locals {
     consumerGroup    = var.kafka_consumer_group
     startOffset      = var.kafka_start_offset
     threshold        = tostring(var.serve_threshold)
+    routing          = var.serve_routing
+    challengerShare  = var.serve_challenger_share == null ? "" : tostring(var.serve_challenger_share)
   }
 
-  # learn_parameters: the continual-learning job (streaming) joins here with its template.
+  learn_parameters = {
+    bootstrapServers    = var.kafka_bootstrap_servers
+    registry            = local.registry_path
+    spec                = local.spec_uri
+    domain              = var.domain
+    predictionsTopic    = var.kafka_topics.predictions
+    outcomesTopic       = var.kafka_topics.outcomes
+    deadLettersTopic    = var.kafka_topics.dead_letters
+    modelEventsTopic    = var.kafka_topics.model_events
+    consumerGroup       = var.learn_consumer_group
+    startOffset         = var.kafka_start_offset
+    microBatchSize      = tostring(var.learn_micro_batch_size)
+    maxBatchWaitSeconds = tostring(var.learn_max_batch_wait_seconds)
+    gateEvery           = tostring(var.learn_gate_every)
+    maxNeRegression     = tostring(var.learn_max_ne_regression)
+    maxCalibrationRatio = tostring(var.learn_max_calibration_ratio)
+    promote             = tostring(var.learn_promote)
+    minOnlineExamples   = tostring(var.learn_min_online_examples)
+    onlineAlpha         = tostring(var.learn_online_alpha)
+  }
 
   # Runner v2 is what the tests translate, and what GPUs and custom worker images need.
   experiments = ["use_runner_v2"]
@@ -139,6 +160,59 @@ resource "google_dataflow_flex_template_job" "serve" {
     precondition {
       condition     = var.serve_num_workers <= var.serve_max_workers
       error_message = "serve_num_workers must not exceed serve_max_workers."
+    }
+  }
+
+  depends_on = [
+    google_project_iam_member.worker,
+    google_storage_bucket_iam_member.registry,
+    google_storage_bucket_iam_member.temp,
+    google_storage_bucket_iam_member.staging,
+    google_artifact_registry_repository_iam_member.pull,
+  ]
+}
+
+resource "google_dataflow_flex_template_job" "learn" {
+  provider = google-beta
+  count    = var.deploy_learn ? 1 : 0
+
+  name                    = "${var.name_prefix}-learn"
+  region                  = var.region
+  container_spec_gcs_path = "gs://${google_storage_bucket.staging.name}/${google_storage_bucket_object.template["learn"].name}"
+  parameters              = { for k, v in local.learn_parameters : k => v if v != "" }
+
+  service_account_email = google_service_account.pipeline["learn"].email
+  temp_location         = "gs://${google_storage_bucket.temp.name}/dataflow/learn"
+  staging_location      = "gs://${google_storage_bucket.staging.name}/dataflow/learn"
+  machine_type          = var.learn_machine_type
+  # The learner and the promoter each hold one key: one worker trains at a time. More workers only
+  # share reading Kafka and joining labels.
+  num_workers             = 1
+  max_workers             = var.learn_max_workers
+  autoscaling_algorithm   = "THROUGHPUT_BASED"
+  enable_streaming_engine = true
+  network                 = var.network
+  subnetwork              = local.subnetwork
+  ip_configuration        = local.ip_configuration
+  sdk_container_image     = var.learn_gpu == null ? null : local.gpu_worker_image
+  additional_experiments = concat(
+    local.experiments,
+    var.learn_gpu == null ? [] : ["worker_accelerator=type:${var.learn_gpu.type};count:${var.learn_gpu.count};install-nvidia-driver"],
+  )
+  labels = merge(local.labels, { pipeline = "learn" })
+  # Cancelled, not drained: a drain fires every label deadline at once, so predictions whose
+  # outcomes are still to come would be learnt (and judged online) as negatives. Cancelling loses
+  # only the work since the learner's last registered candidate, which a new job resumes from.
+  on_delete = "cancel"
+
+  lifecycle {
+    precondition {
+      condition     = var.learn_gpu == null ? true : startswith(var.learn_machine_type, "${local.gpu_families[var.learn_gpu.type]}-")
+      error_message = "learn_gpu ${try(var.learn_gpu.type, "")} runs on ${try(local.gpu_families[var.learn_gpu.type], "")}-* machines: set learn_machine_type accordingly."
+    }
+    precondition {
+      condition     = var.learn_consumer_group != var.kafka_consumer_group
+      error_message = "learn_consumer_group must differ from kafka_consumer_group (serve's): both jobs read the outcomes topic and would share committed offsets."
     }
   }
 

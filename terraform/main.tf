@@ -15,6 +15,7 @@ locals {
   launcher_images = {
     train = "${local.image_repository}/freshet-train-launcher:${var.image_tag}"
     serve = "${local.image_repository}/freshet-serve-launcher:${var.image_tag}"
+    learn = "${local.image_repository}/freshet-learn-launcher:${var.image_tag}"
   }
   gpu_worker_image = "${local.image_repository}/freshet-worker-gpu:${var.image_tag}"
 

@@ -42,6 +42,7 @@ output "jobs" {
     for name, job in {
       train = one(google_dataflow_flex_template_job.train[*])
       serve = one(google_dataflow_flex_template_job.serve[*])
+      learn = one(google_dataflow_flex_template_job.learn[*])
     } : name => {
       id      = job.job_id
       state   = job.state

@@ -8,7 +8,7 @@ locals {
   templates = {
     train = "${path.module}/../runners/dataflow/train/metadata.json"
     serve = "${path.module}/../runners/dataflow/serve/metadata.json"
-    # learn: runners/dataflow/learn/metadata.json, once the continual-learning pipeline exists.
+    learn = "${path.module}/../runners/dataflow/learn/metadata.json"
   }
 
   spec_file = var.feature_spec_file != "" ? var.feature_spec_file : "${path.module}/../testdata/${lower(var.domain)}/${lower(var.domain)}.yaml"

@@ -125,8 +125,19 @@ variable "kafka_consumer_group" {
   }
 }
 
+variable "learn_consumer_group" {
+  description = "Kafka consumer group of the learning job; it must differ from kafka_consumer_group (serve's), since both jobs read the outcomes topic."
+  type        = string
+  default     = "freshet-learn"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9._-]{1,255}$", var.learn_consumer_group))
+    error_message = "learn_consumer_group holds 1 to 255 letters, digits, '.', '_' or '-'."
+  }
+}
+
 variable "kafka_start_offset" {
-  description = "Where serving starts on a topic its consumer group has no committed offset for: EARLIEST (replay what is kept) or LATEST."
+  description = "Where serve and learn start on a topic their consumer group has no committed offset for: EARLIEST (replay what is kept) or LATEST."
   type        = string
   default     = "LATEST"
 
@@ -213,6 +224,12 @@ variable "deploy_train" {
 
 variable "deploy_serve" {
   description = "Run the serve job (streaming). Its launch fails until the registry has a production model: deploy train first."
+  type        = bool
+  default     = false
+}
+
+variable "deploy_learn" {
+  description = "Run the learn job (streaming continual learning): it learns from the predictions serve logs and their outcomes, registers candidates that pass the offline gate and, with learn_promote, promotes and rolls back. Its launch fails until the registry has a production model and its smoke-test set: deploy train first."
   type        = bool
   default     = false
 }
@@ -358,6 +375,150 @@ variable "serve_threshold" {
   validation {
     condition     = var.serve_threshold >= 0 && var.serve_threshold <= 1
     error_message = "serve_threshold must be between 0 and 1."
+  }
+}
+
+variable "serve_routing" {
+  description = "How serve shares traffic between production and the challenger (the registry's newest candidate): PRODUCTION (no challenger), SHADOW (both score, production decides), AB, CANARY or BANDIT. The learn job's online gate (learn_promote) needs anything but PRODUCTION: only then do predictions carry the challenger's scores."
+  type        = string
+  default     = "PRODUCTION"
+
+  validation {
+    condition     = contains(["PRODUCTION", "SHADOW", "AB", "CANARY", "BANDIT"], var.serve_routing)
+    error_message = "serve_routing must be PRODUCTION, SHADOW, AB, CANARY or BANDIT."
+  }
+}
+
+variable "serve_challenger_share" {
+  description = "Share of entities the challenger decides for under AB and CANARY routing (0..1); null keeps the pipeline's default (0.5 for AB, 0.05 for CANARY)."
+  type        = number
+  default     = null
+
+  validation {
+    condition     = var.serve_challenger_share == null ? true : (var.serve_challenger_share >= 0 && var.serve_challenger_share <= 1)
+    error_message = "serve_challenger_share must be null or between 0 and 1."
+  }
+}
+
+variable "learn_machine_type" {
+  description = "Machine type of the learn workers; one of them holds the learner (a copy of the production model, updated on each micro-batch) and the online promoter."
+  type        = string
+  default     = "n2-standard-4"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9]*-[a-z0-9-]+$", var.learn_machine_type))
+    error_message = "learn_machine_type must be a Compute Engine machine type such as n2-standard-4."
+  }
+}
+
+variable "learn_max_workers" {
+  description = "Most workers the learn job scales to (Streaming Engine autoscaling on throughput). The learner and the promoter each run on one worker at a time; more workers share reading Kafka and joining labels."
+  type        = number
+  default     = 3
+
+  validation {
+    condition     = var.learn_max_workers >= 1 && var.learn_max_workers <= 1000 && floor(var.learn_max_workers) == var.learn_max_workers
+    error_message = "learn_max_workers must be a whole number from 1 to 1000."
+  }
+}
+
+variable "learn_gpu" {
+  description = "GPU per learn worker, for the warm-start updates: {type = \"nvidia-l4\", count = 1}; null learns on the CPU. The copy trains where the model's recorded device resolves (auto: the GPU when there is one). Needs the CUDA worker image (runners/dataflow/Dockerfile.gpu) pushed with image_tag."
+  type = object({
+    type  = string
+    count = number
+  })
+  default = null
+
+  validation {
+    condition = var.learn_gpu == null ? true : (
+      contains(["nvidia-tesla-t4", "nvidia-tesla-p4", "nvidia-tesla-p100", "nvidia-tesla-v100", "nvidia-l4", "nvidia-tesla-a100", "nvidia-a100-80gb", "nvidia-h100-80gb"], var.learn_gpu.type)
+      && contains([1, 2, 4, 8], var.learn_gpu.count)
+    )
+    error_message = "learn_gpu.type must be a Dataflow GPU type (nvidia-tesla-t4, nvidia-tesla-p4, nvidia-tesla-p100, nvidia-tesla-v100, nvidia-l4, nvidia-tesla-a100, nvidia-a100-80gb, nvidia-h100-80gb) and count 1, 2, 4 or 8."
+  }
+}
+
+variable "learn_micro_batch_size" {
+  description = "Labelled examples per warm-start update of the learner's copy of the model."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.learn_micro_batch_size >= 1 && var.learn_micro_batch_size <= 1000000 && floor(var.learn_micro_batch_size) == var.learn_micro_batch_size
+    error_message = "learn_micro_batch_size must be a whole number from 1 to 1000000."
+  }
+}
+
+variable "learn_max_batch_wait_seconds" {
+  description = "Seconds a partial micro-batch may wait for more examples (processing time) before it is trained on anyway; also how long the online promoter's batches wait."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.learn_max_batch_wait_seconds >= 1 && floor(var.learn_max_batch_wait_seconds) == var.learn_max_batch_wait_seconds
+    error_message = "learn_max_batch_wait_seconds must be a whole number of at least 1."
+  }
+}
+
+variable "learn_gate_every" {
+  description = "Micro-batches between offline gates: the copy is judged on the smoke-test set and registered as a candidate if it passes."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.learn_gate_every >= 1 && floor(var.learn_gate_every) == var.learn_gate_every
+    error_message = "learn_gate_every must be a whole number of at least 1."
+  }
+}
+
+variable "learn_max_ne_regression" {
+  description = "Offline gate: how much worse (a fraction: 0.05 = 5%) than production's the candidate's normalised entropy on the smoke-test set may be."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.learn_max_ne_regression >= 0
+    error_message = "learn_max_ne_regression must be zero or positive."
+  }
+}
+
+variable "learn_max_calibration_ratio" {
+  description = "Offline gate: the candidate's calibration on the smoke-test set (mean prediction / positive rate) must lie in [1/x, x]."
+  type        = number
+  default     = 2
+
+  validation {
+    condition     = var.learn_max_calibration_ratio > 1
+    error_message = "learn_max_calibration_ratio must be greater than 1."
+  }
+}
+
+variable "learn_promote" {
+  description = "Run the online gate in the learn job: compare the challenger with production on labelled predictions, then promote, reject or roll back (it moves the registry's production pointer). Needs serve_routing other than PRODUCTION; false only registers candidates."
+  type        = bool
+  default     = true
+}
+
+variable "learn_min_online_examples" {
+  description = "Online gate: labelled predictions each arm needs at the first look (the k-th look needs 2^k times as many)."
+  type        = number
+  default     = 500
+
+  validation {
+    condition     = var.learn_min_online_examples >= 30 && floor(var.learn_min_online_examples) == var.learn_min_online_examples
+    error_message = "learn_min_online_examples must be a whole number of at least 30 (the test's normal approximation)."
+  }
+}
+
+variable "learn_online_alpha" {
+  description = "Online gate: chance of promoting a challenger no better than production, over all looks (one-sided)."
+  type        = number
+  default     = 0.05
+
+  validation {
+    condition     = var.learn_online_alpha > 0 && var.learn_online_alpha < 0.5
+    error_message = "learn_online_alpha must be between 0 and 0.5, exclusive."
   }
 }
 

@@ -1,6 +1,8 @@
 package dev.freshet.pipelines.learn;
 
+import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.serve.ServeCommand;
@@ -24,7 +26,7 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  */
 public final class LearnCommand {
   /** Learn reads {@code outcomes} like serve does; its own group keeps their offsets apart. */
-  static final String DEFAULT_CONSUMER_GROUP = "--consumerGroup=freshet-learn";
+  public static final String DEFAULT_CONSUMER_GROUP = "freshet-learn";
 
   private static final Duration KAFKA_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
@@ -54,14 +56,59 @@ public final class LearnCommand {
   /** Parses Beam-style arguments, adding serve's runner defaults and learn's consumer group. */
   public static LearnOptions parse(String... args) {
     PipelineOptionsFactory.register(LearnOptions.class);
-    List<String> all = new ArrayList<>(Arrays.asList(ServeCommand.withRunnerDefaults(args)));
-    if (all.stream().noneMatch(a -> a.startsWith("--consumerGroup="))) {
-      all.add(DEFAULT_CONSUMER_GROUP);
-    }
-    return PipelineOptionsFactory.fromArgs(all.toArray(new String[0]))
+    return PipelineOptionsFactory.fromArgs(withLearnDefaults(ServeCommand.withRunnerDefaults(args)))
         .withValidation()
         .as(LearnOptions.class);
   }
+
+  /** {@code args} with learn's own consumer group unless one is given. */
+  public static String[] withLearnDefaults(String... args) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    if (all.stream().noneMatch(a -> a.startsWith("--consumerGroup="))) {
+      all.add("--consumerGroup=" + DEFAULT_CONSUMER_GROUP);
+    }
+    return all.toArray(new String[0]);
+  }
+
+  /**
+   * What the learner needs before it starts, checked where a launch can still fail with a clear
+   * message: a production version that loads with {@code spec}'s fingerprint (the working copy
+   * starts from it) and the spec's smoke-test set (the offline gate judges on it). Returns the
+   * production version and the set.
+   */
+  public static Prerequisites requireLearnableRegistry(String registryPath, FeatureSpec spec)
+      throws IOException {
+    ModelRegistry registry = ModelRegistry.at(registryPath);
+    String production =
+        registry
+            .production()
+            .orElseThrow(
+                () ->
+                    new IllegalArgumentException(
+                        "--registry="
+                            + registryPath
+                            + " has no production model to learn from. Train one first: freshet"
+                            + " train --registry="
+                            + registryPath));
+    try (LoadedModel ignored = registry.load(production, spec.fingerprint())) {
+      // Loads and verifies: the learner copies exactly this version.
+    } catch (ModelRejectedException e) {
+      throw new IllegalArgumentException(
+          "production version "
+              + production
+              + " in "
+              + registryPath
+              + " cannot be learnt from with spec '"
+              + spec.name()
+              + "': "
+              + e.getMessage(),
+          e);
+    }
+    return new Prerequisites(production, SmokeTestSet.read(registryPath, spec));
+  }
+
+  /** The production version learning starts from and the smoke-test set. */
+  public record Prerequisites(String production, SmokeTestSet smokeTest) {}
 
   /**
    * Checks Kafka (reachable, topics present), the registry (a production version) and the
@@ -77,18 +124,7 @@ public final class LearnCommand {
             options.getModelEventsTopic(),
             options.getDeadLettersTopic()),
         KAFKA_CHECK_TIMEOUT);
-    String production =
-        ModelRegistry.at(options.getRegistry())
-            .production()
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        "--registry="
-                            + options.getRegistry()
-                            + " has no production model to learn from. Train one first: freshet"
-                            + " train --registry="
-                            + options.getRegistry()));
-    SmokeTestSet smoke = SmokeTestSet.read(options.getRegistry(), spec);
+    Prerequisites ready = requireLearnableRegistry(options.getRegistry(), spec);
     options.setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
     if (options.getRunner() == FlinkRunner.class) {
@@ -98,9 +134,9 @@ public final class LearnCommand {
         "Freshet learn: spec '%s', production %s in %s, smoke-test set of %,d examples,"
             + " micro-batches of %d, gate every %d, Kafka %s, runner %s%n",
         spec.name(),
-        production,
+        ready.production(),
         options.getRegistry(),
-        smoke.labels().length,
+        ready.smokeTest().labels().length,
         options.getMicroBatchSize(),
         options.getGateEvery(),
         options.getBootstrapServers(),

@@ -1,5 +1,6 @@
 package dev.freshet.runners.dataflow;
 
+import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.pipelines.train.TrainOptions;
 import java.nio.file.Path;
@@ -15,8 +16,8 @@ import org.apache.beam.sdk.options.PipelineOptions;
  */
 public enum FlexTemplate {
   TRAIN(TrainOptions.class, TrainTemplate.class, false),
-  SERVE(ServeOptions.class, ServeTemplate.class, true);
-  // LEARN (continual learning, streaming) gets its template here once that pipeline exists.
+  SERVE(ServeOptions.class, ServeTemplate.class, true),
+  LEARN(LearnOptions.class, LearnTemplate.class, true);
 
   private final Class<? extends PipelineOptions> options;
   private final Class<?> mainClass;

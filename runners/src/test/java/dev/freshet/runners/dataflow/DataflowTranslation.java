@@ -54,9 +54,21 @@ final class DataflowTranslation {
   /** Parses {@code args} as {@code type}, builds the pipeline, runs the translation. */
   static <T extends PipelineOptions> JsonNode translate(
       Path dir, Class<T> type, String[] args, Function<T, Pipeline> build) throws IOException {
-    PipelineOptionsFactory.register(type);
-    T options = PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
-    build.apply(options).run();
+    return translate(
+        dir,
+        a -> {
+          PipelineOptionsFactory.register(type);
+          return PipelineOptionsFactory.fromArgs(a).withValidation().as(type);
+        },
+        args,
+        build);
+  }
+
+  /** Parses {@code args} with {@code parse} (a template's own parser), builds, translates. */
+  static <T extends PipelineOptions> JsonNode translate(
+      Path dir, Function<String[], T> parse, String[] args, Function<T, Pipeline> build)
+      throws IOException {
+    build.apply(parse.apply(args)).run();
     return new ObjectMapper().readTree(Files.readString(dir.resolve("job.json")));
   }
 

@@ -8,7 +8,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.beam.model.pipeline.v1.RunnerApi;
+import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.util.construction.PTransformTranslation;
+import org.apache.beam.sdk.util.construction.ParDoTranslation;
 
 /**
  * The portable pipeline a Dataflow Runner v2 job runs: the job spec names it ({@code pipelineUrl})
@@ -63,6 +65,36 @@ final class PipelineProto {
       }
     }
     return names;
+  }
+
+  /**
+   * The {@code GroupIntoBatches} step {@code name} as the runner translated it: its batch size and
+   * longest buffering time.
+   */
+  RunnerApi.GroupIntoBatchesPayload groupIntoBatches(String name) throws IOException {
+    RunnerApi.PTransform t = transform(name);
+    if (!PTransformTranslation.GROUP_INTO_BATCHES_URN.equals(t.getSpec().getUrn())) {
+      throw new AssertionError(name + " is not GroupIntoBatches but " + t.getSpec().getUrn());
+    }
+    return RunnerApi.GroupIntoBatchesPayload.parseFrom(t.getSpec().getPayload());
+  }
+
+  /** The DoFn of the ParDo step {@code name}, deserialised as the workers will. */
+  DoFn<?, ?> doFn(String name) throws IOException {
+    RunnerApi.PTransform t = transform(name);
+    if (!PTransformTranslation.PAR_DO_TRANSFORM_URN.equals(t.getSpec().getUrn())) {
+      throw new AssertionError(name + " is not a ParDo but " + t.getSpec().getUrn());
+    }
+    return ParDoTranslation.getDoFn(RunnerApi.ParDoPayload.parseFrom(t.getSpec().getPayload()));
+  }
+
+  private RunnerApi.PTransform transform(String name) {
+    for (RunnerApi.PTransform t : transforms()) {
+      if (t.getUniqueName().equals(name)) {
+        return t;
+      }
+    }
+    throw new AssertionError("no step " + name + " in " + steps());
   }
 
   private Iterable<RunnerApi.PTransform> transforms() {

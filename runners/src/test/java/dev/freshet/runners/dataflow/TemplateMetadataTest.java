@@ -55,6 +55,33 @@ public class TemplateMetadataTest {
   }
 
   @Test
+  public void learnValidationFollowsThePipelinesOwnChecks() throws IOException {
+    TemplateMetadata learn = TemplateMetadata.read(FlexTemplate.LEARN.metadata(DATAFLOW));
+    assertThat(learn.streaming()).isTrue();
+    assertThat(learn.parameter("registry").orElseThrow().accepts("out/registry")).isFalse();
+    assertThat(learn.parameter("microBatchSize").orElseThrow().accepts("0")).isFalse();
+    // The online gate's normal approximation needs 30; alpha lies in (0, 0.5).
+    assertThat(learn.parameter("minOnlineExamples").orElseThrow().accepts("30")).isTrue();
+    assertThat(learn.parameter("minOnlineExamples").orElseThrow().accepts("29")).isFalse();
+    TemplateMetadata.Parameter alpha = learn.parameter("onlineAlpha").orElseThrow();
+    assertThat(alpha.accepts("0.01")).isTrue();
+    assertThat(alpha.accepts("0.49")).isTrue();
+    assertThat(alpha.accepts("0.5")).isFalse();
+    assertThat(alpha.accepts("0")).isFalse();
+    // The offline gate's calibration band [1/x, x] needs x > 1.
+    TemplateMetadata.Parameter ratio = learn.parameter("maxCalibrationRatio").orElseThrow();
+    assertThat(ratio.accepts("1.25")).isTrue();
+    assertThat(ratio.accepts("10")).isTrue();
+    assertThat(ratio.accepts("1.0")).isFalse();
+    assertThat(ratio.accepts("0.8")).isFalse();
+    assertThat(learn.parameter("calibrationWindow").orElseThrow().accepts("199")).isFalse();
+    assertThat(learn.parameter("calibrationWindow").orElseThrow().accepts("200")).isTrue();
+    assertThat(learn.parameter("learnRate").orElseThrow().accepts("1e-4")).isTrue();
+    assertThat(learn.parameter("learnRate").orElseThrow().accepts("-0.1")).isFalse();
+    assertThat(learn.parameter("promote").orElseThrow().accepts("yes")).isFalse();
+  }
+
+  @Test
   public void aParameterThatIsNoOptionIsReported() throws IOException {
     assertThat(
             plant(FlexTemplate.SERVE, m -> parameter(m, "bootstrapServers").put("name", "kafka")))
@@ -66,6 +93,17 @@ public class TemplateMetadataTest {
   public void anUndescribedOptionIsReported() throws IOException {
     assertThat(plant(FlexTemplate.TRAIN, m -> remove(m, "epochs")))
         .anyMatch(p -> p.contains("option 'epochs' of TrainOptions is not described"));
+  }
+
+  @Test
+  public void anUndescribedLearnOptionIsReported() throws IOException {
+    assertThat(plant(FlexTemplate.LEARN, m -> remove(m, "gateEvery")))
+        .anyMatch(p -> p.contains("option 'gateEvery' of LearnOptions is not described"));
+    assertThat(
+            plant(
+                FlexTemplate.LEARN,
+                m -> ((ArrayNode) parameter(m, "microBatchSize").get("regexes")).set(0, "^1$")))
+        .anyMatch(p -> p.contains("'microBatchSize' rejects the option's own default '500'"));
   }
 
   @Test

@@ -25,22 +25,37 @@ public class TerraformCheckTest {
   private ObjectNode terraform;
   private ObjectNode serveParameters;
   private ObjectNode trainParameters;
+  private ObjectNode learnParameters;
 
-  /** A train job with literal parameters and a serve job whose parameters filter a local. */
+  /**
+   * A train job with literal parameters, and serve and learn jobs whose parameters filter a local.
+   */
   @Before
   public void consistentTerraform() {
     terraform = JSON.createObjectNode();
     ObjectNode file = terraform.putObject("jobs.tf");
-    serveParameters = file.putArray("locals").addObject().putObject("serve_parameters");
+    ObjectNode locals = file.putArray("locals").addObject();
+    serveParameters = locals.putObject("serve_parameters");
     serveParameters.put("bootstrapServers", "${var.kafka_bootstrap_servers}");
     serveParameters.put("registry", "${local.registry_path}");
     serveParameters.put("spec", "${local.spec_uri}");
     serveParameters.put("startOffset", "EARLIEST");
     serveParameters.put("threshold", "0.7");
+    learnParameters = locals.putObject("learn_parameters");
+    learnParameters.put("bootstrapServers", "${var.kafka_bootstrap_servers}");
+    learnParameters.put("registry", "${local.registry_path}");
+    learnParameters.put("spec", "${local.spec_uri}");
+    learnParameters.put("consumerGroup", "freshet-learn");
+    learnParameters.put("microBatchSize", "${tostring(var.learn_micro_batch_size)}");
+    learnParameters.put("maxNeRegression", "0.05");
+    learnParameters.put("promote", "true");
     ObjectNode jobs = file.putObject("resource").putObject(TerraformCheck.JOB_TYPE);
     jobs.putArray("serve")
         .addObject()
         .put("parameters", "${{ for k, v in local.serve_parameters : k => v if v != \"\" }}");
+    jobs.putArray("learn")
+        .addObject()
+        .put("parameters", "${{ for k, v in local.learn_parameters : k => v if v != \"\" }}");
     trainParameters = jobs.putArray("train").addObject().putObject("parameters");
     trainParameters.put("registry", "gs://acme-freshet-registry/models");
     trainParameters.put("spec", "gs://acme-freshet-registry/specs/fraud.yaml");
@@ -93,6 +108,24 @@ public class TerraformCheckTest {
   }
 
   @Test
+  public void theLearnJobIsCheckedAgainstLearnOptionsAndItsMetadata() throws IOException {
+    learnParameters.put("threshold", "0.7");
+    learnParameters.remove("bootstrapServers");
+    learnParameters.remove("registry");
+    learnParameters.put("promote", "yes");
+    assertThat(problems())
+        .containsExactlyInAnyOrder(
+            "jobs.tf: job 'learn': parameter 'threshold' is not an option of LearnOptions",
+            "jobs.tf: job 'learn': parameter 'threshold' is not in"
+                + " runners/dataflow/learn/metadata.json",
+            "jobs.tf: job 'learn': parameter 'promote' = 'yes' fails the metadata's validation"
+                + " [^(true|false)$]",
+            "jobs.tf: job 'learn': required option 'bootstrapServers' of LearnOptions is not passed",
+            "jobs.tf: job 'learn': parameter 'registry' is not optional in metadata.json but not"
+                + " passed");
+  }
+
+  @Test
   public void aLiteralValueTheMetadataRejectsFails() throws IOException {
     serveParameters.put("threshold", "1.5");
     assertThat(problems()).anyMatch(p -> p.contains("parameter 'threshold' = '1.5' fails"));
@@ -109,9 +142,9 @@ public class TerraformCheckTest {
   @Test
   public void aJobWithoutTemplateAndATemplateWithoutJobFail() throws IOException {
     ObjectNode jobs = (ObjectNode) terraform.at("/jobs.tf/resource/" + TerraformCheck.JOB_TYPE);
-    jobs.set("learn", jobs.remove("serve"));
+    jobs.set("retrain", jobs.remove("serve"));
     assertThat(problems())
-        .anyMatch(p -> p.contains("'learn' is no known template"))
+        .anyMatch(p -> p.contains("'retrain' is no known template"))
         .anyMatch(p -> p.contains("template 'serve' has no resource"));
   }
 }
