@@ -1,5 +1,6 @@
 package dev.freshet.pipelines.kafka;
 
+import dev.freshet.transforms.events.DeadLetter;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -11,12 +12,14 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Values;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PDone;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -223,6 +226,20 @@ public final class KafkaTopics {
   public static PTransform<PCollection<KV<String, String>>, PDone> writeWithEventTime(
       KafkaOptions options, String topic) {
     return writer(options, topic).withInputTimestamp();
+  }
+
+  /**
+   * Writes {@code deadLetters} as JSON to {@code --deadLettersTopic}, keyed by their source, in the
+   * steps {@code DeadLetterJson} and {@code WriteDeadLetters}.
+   */
+  public static void writeDeadLetters(PCollection<DeadLetter> deadLetters, KafkaOptions options) {
+    deadLetters
+        .apply(
+            "DeadLetterJson",
+            MapElements.into(
+                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
+                .via((DeadLetter d) -> KV.of(d.source(), d.toJson())))
+        .apply("WriteDeadLetters", write(options, options.getDeadLettersTopic()));
   }
 
   private static KafkaIO.Write<String, String> writer(KafkaOptions options, String topic) {

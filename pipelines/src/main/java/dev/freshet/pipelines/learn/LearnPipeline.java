@@ -145,14 +145,8 @@ public final class LearnPipeline {
     dead.add(predictions.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
     dead.add(outcomeRows.deadLetters());
     dead.add(labels.deadLetters());
-    PCollectionList.of(dead)
-        .apply("AllDeadLetters", Flatten.pCollections())
-        .apply(
-            "DeadLetterJson",
-            MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                .via(d -> KV.of(d.source(), d.toJson())))
-        .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
+    KafkaTopics.writeDeadLetters(
+        PCollectionList.of(dead).apply("AllDeadLetters", Flatten.pCollections()), options);
   }
 
   private static String labelledScores(Prediction p, boolean label) {

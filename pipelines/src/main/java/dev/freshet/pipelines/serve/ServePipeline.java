@@ -13,13 +13,11 @@ import java.util.ArrayList;
 import java.util.List;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.transforms.Flatten;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.Row;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.joda.time.Duration;
 
 /**
@@ -100,13 +98,7 @@ public final class ServePipeline {
         "WritePredictions", KafkaTopics.writeWithEventTime(options, options.getPredictionsTopic()));
 
     PCollection<DeadLetter> allDead = dead.apply("AllDeadLetters", Flatten.pCollections());
-    allDead
-        .apply(
-            "DeadLetterJson",
-            MapElements.into(
-                    TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
-                .via(d -> KV.of(d.source(), d.toJson())))
-        .apply("WriteDeadLetters", KafkaTopics.write(options, options.getDeadLettersTopic()));
+    KafkaTopics.writeDeadLetters(allDead, options);
     return new Outputs(predictions, allDead);
   }
 
