@@ -116,6 +116,7 @@ public final class LearnCommand {
    */
   public static PipelineResult start(LearnOptions options, PrintStream out) throws IOException {
     FeatureSpec spec = FeaturesCommand.loadSpec(options);
+    LearnPipeline.validate(options, spec);
     KafkaTopics.requireReachable(
         options.getBootstrapServers(),
         List.of(

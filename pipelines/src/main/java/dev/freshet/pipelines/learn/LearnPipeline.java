@@ -56,18 +56,7 @@ public final class LearnPipeline {
 
   /** Builds the pipeline on {@code p}; it reads, learns and writes once run. */
   public static void build(Pipeline p, LearnOptions options, FeatureSpec spec) {
-    if (spec.outcomes() == null || spec.labelWindow() == null) {
-      throw new IllegalArgumentException(
-          "feature spec '" + spec.name() + "' declares no outcomes or label window to learn from");
-    }
-    if (options.getMicroBatchSize() < 1) {
-      throw new IllegalArgumentException(
-          "--microBatchSize must be at least 1, got " + options.getMicroBatchSize());
-    }
-    if (options.getMaxBatchWaitSeconds() < 1) {
-      throw new IllegalArgumentException(
-          "--maxBatchWaitSeconds must be at least 1, got " + options.getMaxBatchWaitSeconds());
-    }
+    validate(options, spec);
     CandidateLearner.Settings settings = settings(options);
 
     PCollectionTuple predictions =
@@ -115,12 +104,7 @@ public final class LearnPipeline {
         .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
 
     if (options.getPromote()) {
-      OnlinePromoter.Rule rule =
-          new OnlinePromoter.Rule(
-              options.getMinOnlineExamples(),
-              options.getMinOnlinePositives(),
-              options.getOnlineAlpha(),
-              options.getOnlineLooks());
+      OnlinePromoter.Rule rule = rule(options);
       labels
           .labeled()
           .apply(
@@ -151,6 +135,37 @@ public final class LearnPipeline {
 
   private static String labelledScores(Prediction p, boolean label) {
     return PromoteFn.labelledScores(p.scores(), p.modelVersion(), label);
+  }
+
+  /**
+   * Checks the options and the spec, failing with a message that names the option. {@code freshet
+   * learn} calls it before anything connects, so a bad value is the first thing reported.
+   */
+  public static void validate(LearnOptions options, FeatureSpec spec) {
+    if (spec.outcomes() == null || spec.labelWindow() == null) {
+      throw new IllegalArgumentException(
+          "feature spec '" + spec.name() + "' declares no outcomes or label window to learn from");
+    }
+    if (options.getMicroBatchSize() < 1) {
+      throw new IllegalArgumentException(
+          "--microBatchSize must be at least 1, got " + options.getMicroBatchSize());
+    }
+    if (options.getMaxBatchWaitSeconds() < 1) {
+      throw new IllegalArgumentException(
+          "--maxBatchWaitSeconds must be at least 1, got " + options.getMaxBatchWaitSeconds());
+    }
+    if (options.getPromote()) {
+      rule(options);
+    }
+    settings(options);
+  }
+
+  private static OnlinePromoter.Rule rule(LearnOptions options) {
+    return new OnlinePromoter.Rule(
+        options.getMinOnlineExamples(),
+        options.getMinOnlinePositives(),
+        options.getOnlineAlpha(),
+        options.getOnlineLooks());
   }
 
   static CandidateLearner.Settings settings(LearnOptions options) {

@@ -182,7 +182,7 @@ public class LearnPipelineTest {
     try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
       assertThat(
               tail.pollUntil(
-                  () -> running(second) && count(more, ModelEvents.CANDIDATE) >= 3,
+                  () -> running(second) && count(more, ModelEvents.CANDIDATE) >= 1,
                   WAIT,
                   rec -> {
                     JsonNode e = read(rec.value());
@@ -406,6 +406,26 @@ public class LearnPipelineTest {
     assertThat(count(events, ModelEvents.PROMOTED)).isZero();
     assertThat(r.production()).contains(production);
     assertThat(r.describe(challenger).status()).isEqualTo(ModelStatus.REJECTED);
+  }
+
+  /** A bad option is the first thing reported, naming the option, before Kafka is contacted. */
+  @Test(timeout = 30_000)
+  public void badOptionsFailNamingTheOptionBeforeAnythingConnects() {
+    for (String bad :
+        List.of(
+            "--microBatchSize=0",
+            "--gateEvery=0",
+            "--onlineAlpha=0.7",
+            "--maxNeRegression=-1",
+            "--calibrationWindow=10")) {
+      String name = bad.substring(0, bad.indexOf('='));
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+              () ->
+                  LearnCommand.start(
+                      LearnCommand.parse("--bootstrapServers=127.0.0.1:1", bad), QUIET))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageContaining(name);
+    }
   }
 
   /** Small online samples, and a learner that never reaches a gate, so the challenger is ours. */
