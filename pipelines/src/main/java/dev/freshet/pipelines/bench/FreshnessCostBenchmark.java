@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Random;
 import java.util.concurrent.Callable;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
@@ -91,6 +92,13 @@ public final class FreshnessCostBenchmark implements Callable<Integer> {
   float updateLearningRateFactor = 0.1f;
 
   @Option(
+      names = "--replay",
+      description =
+          "Older examples mixed into each update, as a fraction of the new period (a uniform"
+              + " sample of all earlier periods; default: ${DEFAULT-VALUE}).")
+  double replay = 0;
+
+  @Option(
       names = "--seed",
       description = "Generator and training seed (default: ${DEFAULT-VALUE}).")
   long seed = 21;
@@ -135,6 +143,7 @@ public final class FreshnessCostBenchmark implements Callable<Integer> {
             .epochs(updateEpochs)
             .learningRate(train.learningRate() * updateLearningRateFactor)
             .build();
+    Random replayRandom = new Random(seed);
     long continualExamples = 0;
     long retrainExamples = 0;
     double continualCpu = 0;
@@ -154,12 +163,14 @@ public final class FreshnessCostBenchmark implements Callable<Integer> {
       List<Example> next = slices.get(k);
       if (k > 1) {
         BinaryClassifier previous = continual;
+        List<Example> batch = withReplay(seen, examples.subList(0, (k - 1) * size), replayRandom);
         double[] cpu = new double[1];
         continual =
-            timed(cpu, () -> ClassifierTrainer.of(update).continueFrom(previous, x(seen), y(seen)));
+            timed(
+                cpu, () -> ClassifierTrainer.of(update).continueFrom(previous, x(batch), y(batch)));
         previous.close();
         continualCpu += cpu[0];
-        continualExamples += (long) seen.size() * updateEpochs;
+        continualExamples += (long) batch.size() * updateEpochs;
       }
       List<Example> all = examples.subList(0, k * size);
       double[] cpu = new double[1];
@@ -201,6 +212,16 @@ public final class FreshnessCostBenchmark implements Callable<Integer> {
         retrainCpu / continualCpu,
         100 * (retrainLoss - continualLoss) / continualLoss);
     return 0;
+  }
+
+  /** The new period plus {@code --replay} × its size of examples sampled from {@code older}. */
+  private List<Example> withReplay(List<Example> fresh, List<Example> older, Random random) {
+    List<Example> batch = new ArrayList<>(fresh);
+    int extra = (int) Math.round(replay * fresh.size());
+    for (int i = 0; i < extra && !older.isEmpty(); i++) {
+      batch.add(older.get(random.nextInt(older.size())));
+    }
+    return batch;
   }
 
   private static <T> T timed(double[] cpuSeconds, Supplier<T> work) {
