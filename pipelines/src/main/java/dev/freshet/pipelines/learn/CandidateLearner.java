@@ -131,10 +131,6 @@ final class CandidateLearner implements AutoCloseable {
     return examples;
   }
 
-  long labelHighWater() {
-    return labelHighWater;
-  }
-
   private String startingVersion() throws IOException {
     String production =
         registry

@@ -2,8 +2,8 @@ package dev.freshet.pipelines.learn;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.pipelines.io.JsonVectors;
 import dev.freshet.pipelines.serve.Prediction;
 import dev.freshet.transforms.labels.Labeled;
 import java.io.IOException;
@@ -40,10 +40,7 @@ public record LearnExample(
     n.put("time", eventTimeMillis);
     n.put("label_time", labelTimeMillis);
     n.put("label", label);
-    ArrayNode values = n.putArray("features");
-    for (float f : features) {
-      values.add(f);
-    }
+    JsonVectors.put(n, "features", features);
     n.put("served_by", servedBy);
     return n.toString();
   }
@@ -51,17 +48,12 @@ public record LearnExample(
   public static LearnExample parse(String json) {
     try {
       JsonNode n = JSON.readTree(json);
-      JsonNode values = n.get("features");
-      float[] features = new float[values.size()];
-      for (int i = 0; i < features.length; i++) {
-        features[i] = (float) values.get(i).asDouble();
-      }
       return new LearnExample(
           n.get("id").asText(),
           n.get("time").asLong(),
           n.get("label_time").asLong(),
           (float) n.get("label").asDouble(),
-          features,
+          JsonVectors.read(n.get("features")),
           n.get("served_by").asText());
     } catch (IOException e) {
       throw new UncheckedIOException(e);

@@ -2,8 +2,8 @@ package dev.freshet.pipelines.serve;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.pipelines.io.JsonVectors;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -76,10 +76,7 @@ public record Prediction(
     node.put("model_version", modelVersion);
     node.put("arm", arm);
     node.put("spec", spec);
-    ArrayNode values = node.putArray("features");
-    for (float f : features) {
-      values.add(f);
-    }
+    JsonVectors.put(node, "features", features);
     node.put("scored_at_ms", scoredAtMillis);
     ObjectNode byVersion = node.putObject("scores");
     new TreeMap<>(scores).forEach(byVersion::put);
@@ -89,11 +86,6 @@ public record Prediction(
   public static Prediction parse(String json) {
     try {
       JsonNode n = JSON.readTree(json);
-      JsonNode values = n.get("features");
-      float[] features = new float[values.size()];
-      for (int i = 0; i < features.length; i++) {
-        features[i] = (float) values.get(i).asDouble();
-      }
       return new Prediction(
           n.get("event_id").asText(),
           Instant.parse(n.get("event_time").asText()).toEpochMilli(),
@@ -102,7 +94,7 @@ public record Prediction(
           n.get("model_version").asText(),
           n.get("arm").asText(),
           n.get("spec").asText(),
-          features,
+          JsonVectors.read(n.get("features")),
           n.get("scored_at_ms").asLong(),
           scores(n));
     } catch (IOException | RuntimeException e) {

@@ -2,8 +2,8 @@ package dev.freshet.pipelines.train;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.pipelines.io.JsonVectors;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
 import dev.freshet.transforms.features.KeyBuckets;
@@ -73,16 +73,11 @@ public final class TrainingExamples
     public static Example parse(String json) {
       try {
         JsonNode n = JSON.readTree(json);
-        JsonNode f = n.get("features");
-        float[] features = new float[f.size()];
-        for (int i = 0; i < features.length; i++) {
-          features[i] = (float) f.get(i).doubleValue();
-        }
         return new Example(
             n.get("event_id").asText(),
             n.get("event_time").asLong(),
             (float) n.get("label").asDouble(),
-            features);
+            JsonVectors.read(n.get("features")));
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
@@ -93,10 +88,7 @@ public final class TrainingExamples
       n.put("event_id", id);
       n.put("event_time", timeMillis);
       n.put("label", label);
-      ArrayNode f = n.putArray("features");
-      for (float v : features) {
-        f.add(v);
-      }
+      JsonVectors.put(n, "features", features);
       return n.toString();
     }
   }
@@ -114,10 +106,7 @@ public final class TrainingExamples
     public void process(@Element FeaturedEvent e, OutputReceiver<KV<String, String>> out) {
       ObjectNode n = JSON.createObjectNode();
       n.put("event_time", e.event().getDateTime(timeField).getMillis());
-      ArrayNode f = n.putArray("features");
-      for (float v : e.features()) {
-        f.add(v);
-      }
+      JsonVectors.put(n, "features", e.features());
       out.output(KV.of(e.event().getString(idField), n.toString()));
     }
   }
