@@ -30,10 +30,22 @@ final class PromotionManager implements AutoCloseable {
   /** Labelled predictions between looks at the registry (which lists every version). */
   static final int CHECK_EVERY = 50;
 
+  /**
+   * How old the view of the registry (production pointer, challenger) and the published posteriors
+   * may be: listing every manifest per 50 labels would read the registry a hundred times a second
+   * at Flink's label rates. The manager's own changes are seen at once.
+   */
+  static final long REGISTRY_VIEW_MILLIS = 1000;
+
   private final ModelRegistry registry;
   private final String registryPath;
   private final OnlinePromoter promoter;
   private int sinceCheck;
+  private Optional<String> viewProduction = Optional.empty();
+  private Optional<String> viewChallenger = Optional.empty();
+  private long viewReadMillis;
+  private boolean viewStale = true;
+  private long posteriorsWrittenMillis;
   private String challenger;
   private String monitored;
   private ArmStats predecessor;
@@ -64,14 +76,16 @@ final class PromotionManager implements AutoCloseable {
     }
     sinceCheck = 0;
     List<ObjectNode> decisions = new ArrayList<>();
-    Optional<String> production = registry.production();
+    refreshView();
+    Optional<String> production = viewProduction;
     if (production.isEmpty()) {
       return decisions;
     }
     if (monitored != null) {
       monitorPromotion(production.get()).ifPresent(decisions::add);
     }
-    Optional<String> current = registry.challenger();
+    refreshView();
+    Optional<String> current = viewChallenger;
     if (current.isPresent() && !current.get().equals(challenger)) {
       // A new comparison period: both arms start from nothing.
       challenger = current.get();
@@ -83,8 +97,27 @@ final class PromotionManager implements AutoCloseable {
     if (current.isPresent() && monitored == null) {
       judgeChallenger(production.get(), current.get()).ifPresent(decisions::add);
     }
-    ArmPosteriors.write(registryPath, promoter.posteriors());
+    long now = System.currentTimeMillis();
+    if (now - posteriorsWrittenMillis >= REGISTRY_VIEW_MILLIS) {
+      ArmPosteriors.write(registryPath, promoter.posteriors());
+      posteriorsWrittenMillis = now;
+    }
     return decisions;
+  }
+
+  /**
+   * Reads the production pointer and the challenger (which lists every version) when the view is
+   * older than {@value #REGISTRY_VIEW_MILLIS} ms or this manager changed the registry since.
+   */
+  private void refreshView() throws IOException {
+    long now = System.currentTimeMillis();
+    if (!viewStale && now - viewReadMillis < REGISTRY_VIEW_MILLIS) {
+      return;
+    }
+    viewProduction = registry.production();
+    viewChallenger = registry.challenger();
+    viewReadMillis = now;
+    viewStale = false;
   }
 
   private Optional<ObjectNode> judgeChallenger(String production, String candidate)
@@ -96,6 +129,7 @@ final class PromotionManager implements AutoCloseable {
       predecessorVersion = production;
       promoter.take(candidate);
       registry.promote(candidate);
+      viewStale = true;
       monitored = candidate;
       challenger = null;
       LOG.info("promoted {} over {}: {}", candidate, production, event);
@@ -109,6 +143,7 @@ final class PromotionManager implements AutoCloseable {
               "online: log loss not better than production's (z %.2f, needed %.2f at look %d)",
               look.z(), look.threshold(), look.look());
       registry.reject(candidate, reason);
+      viewStale = true;
       challenger = null;
       LOG.info("rejected {} online: {}", candidate, event);
       return Optional.of(event.put("reason", reason));
@@ -128,6 +163,7 @@ final class PromotionManager implements AutoCloseable {
           evidence(ModelEvents.ROLLED_BACK, monitored, predecessorVersion, monitored, look);
       String restored = registry.rollback();
       registry.reject(monitored, "rolled back: worse online than " + predecessorVersion);
+      viewStale = true;
       LOG.warn("rolled back {} to {}: {}", monitored, restored, event);
       event.put("restored", restored);
       promoter.take(monitored);
