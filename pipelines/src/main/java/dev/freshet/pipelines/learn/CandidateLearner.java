@@ -62,8 +62,19 @@ final class CandidateLearner implements AutoCloseable {
 
   /** What the learner is configured with. */
   record Settings(
-      int gateEvery, int epochs, double learningRate, int calibrationWindow, OfflineGate gate)
+      int gateEvery,
+      int epochs,
+      double learningRate,
+      int calibrationWindow,
+      OfflineGate gate,
+      long challengerHoldMillis)
       implements java.io.Serializable {
+    /** Settings without a hold on candidates while one is under online evaluation. */
+    Settings(
+        int gateEvery, int epochs, double learningRate, int calibrationWindow, OfflineGate gate) {
+      this(gateEvery, epochs, learningRate, calibrationWindow, gate, 0);
+    }
+
     Settings {
       if (gateEvery < 1) {
         throw new IllegalArgumentException("--gateEvery must be at least 1, got " + gateEvery);
@@ -85,6 +96,11 @@ final class CandidateLearner implements AutoCloseable {
     }
   }
 
+  /**
+   * How often (wall clock) a held learner reads the registry to see if the challenger is decided.
+   */
+  static final long CHALLENGER_CHECK_MILLIS = 1000;
+
   private final ModelRegistry registry;
   private final String fingerprint;
   private final Settings settings;
@@ -104,6 +120,12 @@ final class CandidateLearner implements AutoCloseable {
   private long maxEventTime = Long.MIN_VALUE;
   private long examplesSinceBase;
   private int batchesSinceGate;
+
+  /** The challenger the learner holds back for, and the label time it was first seen at. */
+  private String heldFor;
+
+  private long heldSinceLabelTime;
+  private long challengerCheckedMillis;
 
   private CandidateLearner(
       ModelRegistry registry, String fingerprint, Settings settings, SmokeTestSet smoke) {
@@ -246,11 +268,49 @@ final class CandidateLearner implements AutoCloseable {
     working = next;
     examples += fresh.size();
     examplesSinceBase += fresh.size();
-    if (++batchesSinceGate < settings.gateEvery()) {
+    if (++batchesSinceGate < settings.gateEvery() || heldByChallenger()) {
+      // A held learner keeps its count: it gates at the first micro-batch after the hold.
       return new Step(fresh.size(), skipped, Optional.empty());
     }
     batchesSinceGate = 0;
     return new Step(fresh.size(), skipped, Optional.of(gate()));
+  }
+
+  /**
+   * Whether a newer candidate must wait: the registry's challenger (the newest candidate after
+   * production) is still under online evaluation, and has been for less than the hold in label
+   * time. Online evaluation needs the challenger's predictions labelled, which takes at least the
+   * label window; a newer candidate every few micro-batches would restart it each time and nothing
+   * would ever be decided. The learner goes on training meanwhile, so the candidate registered
+   * after the decision holds everything learnt since.
+   */
+  private boolean heldByChallenger() throws IOException {
+    if (settings.challengerHoldMillis() == 0) {
+      return false;
+    }
+    long now = System.currentTimeMillis();
+    if (heldFor != null && now - challengerCheckedMillis < CHALLENGER_CHECK_MILLIS) {
+      return labelHighWater - heldSinceLabelTime < settings.challengerHoldMillis();
+    }
+    challengerCheckedMillis = now;
+    Optional<String> challenger = registry.challenger();
+    if (challenger.isEmpty()) {
+      heldFor = null;
+      return false;
+    }
+    if (!challenger.get().equals(heldFor)) {
+      heldFor = challenger.get();
+      heldSinceLabelTime = labelHighWater;
+    }
+    boolean held = labelHighWater - heldSinceLabelTime < settings.challengerHoldMillis();
+    if (!held && batchesSinceGate == settings.gateEvery()) {
+      LOG.warn(
+          "challenger {} still undecided online after {} h of label time; registering newer"
+              + " candidates again",
+          heldFor,
+          settings.challengerHoldMillis() / 3_600_000.0);
+    }
+    return held;
   }
 
   /** Runs the offline gate on the calibrated working copy; registers it if it passes. */
@@ -280,6 +340,9 @@ final class CandidateLearner implements AutoCloseable {
         LOG.info("candidate {} passed the offline gate and is registered", id);
         // Continue from the registered candidate: its examples are now part of the lineage.
         baseVersion = id;
+        heldFor = id;
+        heldSinceLabelTime = labelHighWater;
+        challengerCheckedMillis = System.currentTimeMillis();
         baseCalibration = candidate.calibration();
         minEventTime = Long.MAX_VALUE;
         maxEventTime = Long.MIN_VALUE;
@@ -288,7 +351,8 @@ final class CandidateLearner implements AutoCloseable {
         event =
             ModelEvents.event(ModelEvents.CANDIDATE_REJECTED, baseVersion, "learn")
                 .put("reason", String.join("; ", verdict.failures()));
-        LOG.warn("candidate from {} failed the offline gate: {}", baseVersion, verdict.failures());
+        // An expected outcome, announced as an event with its evidence: not a warning.
+        LOG.info("candidate from {} failed the offline gate: {}", baseVersion, verdict.failures());
         if (verdict.broken()) {
           // Unusable weights do not recover by training on: start again from the base version
           // (the examples since then are dropped from the lineage and its counts).

@@ -76,6 +76,13 @@ public interface LearnOptions extends SpecOptions, KafkaOptions, StreamingOption
   void setPromote(boolean value);
 
   @Description(
+      "While the newest candidate is under online evaluation (neither promoted nor rejected), register no newer one for this many hours of label time (the learner keeps training); 0: twice the spec's label window, the least a decision takes. Only with --promote.")
+  @Default.Double(0)
+  double getChallengerHoldHours();
+
+  void setChallengerHoldHours(double value);
+
+  @Description(
       "Online gate: labelled predictions each arm needs at the first look (the k-th look needs 2^k times as many).")
   @Default.Integer(500)
   int getMinOnlineExamples();

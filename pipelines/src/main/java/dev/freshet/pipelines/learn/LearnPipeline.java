@@ -57,7 +57,7 @@ public final class LearnPipeline {
   /** Builds the pipeline on {@code p}; it reads, learns and writes once run. */
   public static void build(Pipeline p, LearnOptions options, FeatureSpec spec) {
     validate(options, spec);
-    CandidateLearner.Settings settings = settings(options);
+    CandidateLearner.Settings settings = settings(options, spec);
 
     PCollectionTuple predictions =
         p.apply("ReadPredictions", KafkaTopics.read(options, options.getPredictionsTopic()))
@@ -134,7 +134,7 @@ public final class LearnPipeline {
   }
 
   private static String labelledScores(Prediction p, boolean label) {
-    return PromoteFn.labelledScores(p.scores(), p.modelVersion(), label);
+    return PromoteFn.labelledScores(p.scores(), p.modelVersion(), label, p.eventTimeMillis());
   }
 
   /**
@@ -157,7 +157,7 @@ public final class LearnPipeline {
     if (options.getPromote()) {
       rule(options);
     }
-    settings(options);
+    settings(options, spec);
   }
 
   private static OnlinePromoter.Rule rule(LearnOptions options) {
@@ -168,13 +168,26 @@ public final class LearnPipeline {
         options.getOnlineLooks());
   }
 
-  static CandidateLearner.Settings settings(LearnOptions options) {
+  static CandidateLearner.Settings settings(LearnOptions options, FeatureSpec spec) {
+    double holdHours = options.getChallengerHoldHours();
+    if (holdHours < 0) {
+      throw new IllegalArgumentException(
+          "--challengerHoldHours must be zero (twice the label window) or positive, got "
+              + holdHours);
+    }
+    long holdMillis =
+        !options.getPromote()
+            ? 0
+            : holdHours == 0
+                ? 2 * spec.labelWindow().getMillis()
+                : Math.round(holdHours * 3_600_000);
     return new CandidateLearner.Settings(
         options.getGateEvery(),
         options.getLearnEpochs(),
         options.getLearnRate(),
         options.getCalibrationWindow(),
-        new OfflineGate(options.getMaxNeRegression(), options.getMaxCalibrationRatio()));
+        new OfflineGate(options.getMaxNeRegression(), options.getMaxCalibrationRatio()),
+        holdMillis);
   }
 
   /**

@@ -36,8 +36,10 @@ final class PromoteFn extends DoFn<KV<String, Iterable<String>>, KV<String, Stri
   }
 
   /** The promoter's input for one labelled prediction. */
-  static String labelledScores(Map<String, Float> scores, String decidedBy, boolean label) {
-    ObjectNode node = JSON.createObjectNode().put("decided_by", decidedBy);
+  static String labelledScores(
+      Map<String, Float> scores, String decidedBy, boolean label, long eventTimeMillis) {
+    ObjectNode node =
+        JSON.createObjectNode().put("decided_by", decidedBy).put("event_time", eventTimeMillis);
     ObjectNode byVersion = node.putObject("scores");
     scores.forEach(byVersion::put);
     return node.put("label", label).toString();
@@ -63,7 +65,11 @@ final class PromoteFn extends DoFn<KV<String, Iterable<String>>, KV<String, Stri
       synchronized (manager) {
         for (ObjectNode decision :
             manager.observe(
-                scores, node.get("decided_by").asText(), node.get("label").asBoolean())) {
+                new PromotionManager.Labelled(
+                    scores,
+                    node.get("decided_by").asText(),
+                    node.get("label").asBoolean(),
+                    node.get("event_time").asLong()))) {
           String type = decision.path("type").asText();
           if (type.equals(ModelEvents.PROMOTED)) {
             promotions.inc();

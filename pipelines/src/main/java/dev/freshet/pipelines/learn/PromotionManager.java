@@ -10,19 +10,29 @@ import dev.freshet.pipelines.learn.OnlinePromoter.Verdict;
 import dev.freshet.pipelines.serve.ArmPosteriors;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.PriorityQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Acts on the {@link OnlinePromoter}'s verdicts: labelled predictions in, registry changes and
  * model events with their evidence out. The challenger is the registry's newest candidate after
- * production ({@link ModelRegistry#challenger()}); each new challenger starts a fresh comparison
- * period for both arms. A promoted version is monitored against its predecessor's record and rolled
- * back (and rejected) if it is significantly worse. It also publishes the bandit's posteriors for
- * serve ({@link ArmPosteriors}).
+ * production ({@link ModelRegistry#challenger()}). A promoted version is monitored against its
+ * predecessor's record and rolled back (and rejected) if it is significantly worse. It also
+ * publishes the bandit's posteriors for serve ({@link ArmPosteriors}).
+ *
+ * <p>Labels arrive with a delay that depends on the label: a positive when its outcome comes (hours
+ * after the event for a chargeback), a negative only when the label window closes. Judged as they
+ * arrive, a version that started scoring recently would be judged on its positives alone and the
+ * older one on a mix. So a labelled prediction counts only once it is <em>settled</em>: when a
+ * negative label for an event at least as late has arrived, every prediction up to that event time
+ * has its final label (the window of each has closed). Settled predictions are taken in event-time
+ * order, and a comparison period starts with the first settled prediction the challenger scored:
+ * both arms are then judged on the same stretch of traffic with complete labels.
  */
 final class PromotionManager implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(PromotionManager.class);
@@ -51,6 +61,17 @@ final class PromotionManager implements AutoCloseable {
   private ArmStats predecessor;
   private String predecessorVersion;
 
+  /** Labelled predictions waiting until every prediction up to their event time is labelled. */
+  private final PriorityQueue<Labelled> pending =
+      new PriorityQueue<>(Comparator.comparingLong(Labelled::eventTimeMillis));
+
+  /** The latest event time with a negative label: predictions up to it have their final label. */
+  private long settledUpTo = Long.MIN_VALUE;
+
+  /** One labelled prediction: every version's score, the version that decided, and the label. */
+  record Labelled(
+      Map<String, Float> scores, String decidedBy, boolean label, long eventTimeMillis) {}
+
   PromotionManager(String registryPath, OnlinePromoter.Rule rule) {
     this.registryPath = registryPath;
     this.registry = ModelRegistry.at(registryPath);
@@ -58,13 +79,42 @@ final class PromotionManager implements AutoCloseable {
   }
 
   /**
-   * Records one labelled prediction: every version's score on it, and the version that decided.
-   * Returns the decisions taken. A promoted version under monitoring is judged only on the
-   * predictions it decided: labels arrive late, and its shadow scores from before the promotion are
-   * not its record in production.
+   * Takes one labelled prediction; it counts once it is settled (see the class comment). Returns
+   * the decisions taken.
    */
-  List<ObjectNode> observe(Map<String, Float> scores, String decidedBy, boolean label)
-      throws IOException {
+  List<ObjectNode> observe(Labelled labelled) throws IOException {
+    pending.add(labelled);
+    if (!labelled.label()) {
+      settledUpTo = Math.max(settledUpTo, labelled.eventTimeMillis());
+    }
+    List<ObjectNode> decisions = new ArrayList<>();
+    while (!pending.isEmpty() && pending.peek().eventTimeMillis() <= settledUpTo) {
+      decisions.addAll(settle(pending.poll()));
+    }
+    return decisions;
+  }
+
+  /**
+   * Records one settled prediction. A promoted version under monitoring is judged only on the
+   * predictions it decided: its shadow scores from before the promotion are not its record in
+   * production.
+   */
+  private List<ObjectNode> settle(Labelled labelled) throws IOException {
+    Map<String, Float> scores = labelled.scores();
+    String decidedBy = labelled.decidedBy();
+    boolean label = labelled.label();
+    if (viewChallenger.isPresent()
+        && !viewChallenger.get().equals(challenger)
+        && scores.containsKey(viewChallenger.get())
+        && viewProduction.isPresent()) {
+      // A new comparison period from the challenger's first settled prediction: both arms start
+      // from nothing.
+      challenger = viewChallenger.get();
+      if (monitored == null) {
+        promoter.take(viewProduction.get());
+      }
+      promoter.take(challenger);
+    }
     scores.forEach(
         (version, score) -> {
           if (!version.equals(monitored) || version.equals(decidedBy)) {
@@ -85,17 +135,8 @@ final class PromotionManager implements AutoCloseable {
       monitorPromotion(production.get()).ifPresent(decisions::add);
     }
     refreshView();
-    Optional<String> current = viewChallenger;
-    if (current.isPresent() && !current.get().equals(challenger)) {
-      // A new comparison period: both arms start from nothing.
-      challenger = current.get();
-      if (monitored == null) {
-        promoter.take(production.get());
-      }
-      promoter.take(challenger);
-    }
-    if (current.isPresent() && monitored == null) {
-      judgeChallenger(production.get(), current.get()).ifPresent(decisions::add);
+    if (challenger != null && viewChallenger.equals(Optional.of(challenger)) && monitored == null) {
+      judgeChallenger(production.get(), challenger).ifPresent(decisions::add);
     }
     long now = System.currentTimeMillis();
     if (now - posteriorsWrittenMillis >= REGISTRY_VIEW_MILLIS) {

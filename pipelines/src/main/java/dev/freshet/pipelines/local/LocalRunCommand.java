@@ -3,6 +3,9 @@ package dev.freshet.pipelines.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.metrics.BinaryMetrics;
+import dev.freshet.model.prediction.Scorer;
+import dev.freshet.model.registry.LoadedModel;
+import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.kafka.EmbeddedKafka;
@@ -10,7 +13,10 @@ import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.kafka.MalformedRecords;
 import dev.freshet.pipelines.kafka.ReplayCommand;
 import dev.freshet.pipelines.kafka.TopicTail;
+import dev.freshet.pipelines.learn.LearnCommand;
+import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.pipelines.serve.Prediction;
+import dev.freshet.pipelines.serve.Routing;
 import dev.freshet.pipelines.serve.ServeCommand;
 import dev.freshet.pipelines.train.TrainCommand;
 import dev.freshet.pipelines.train.TrainOptions;
@@ -32,6 +38,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -59,27 +66,58 @@ public final class LocalRunCommand {
   private static final Duration START_TIMEOUT = Duration.ofSeconds(180);
   private static final int PARTITIONS = 2;
 
+  /** The generated history the first model is trained on: no new fraud pattern in it. */
+  private static final long HISTORY_SEED = 42;
+
+  private static final long HISTORY_EVENTS = 20_000;
+
+  /** Payments per second of stream time, in the history and the replayed stream. */
+  private static final double EVENTS_PER_SECOND = 0.1;
+
+  private static final long PROGRESS_NANOS = 2_000_000_000L;
+  private static final int SCORING_BATCH = 1024;
+  private static final int CHART_SLICES = 40;
+
   private LocalRunCommand() {}
 
   public static int run(String[] args, PrintStream out) throws Exception {
     PipelineOptionsFactory.register(RunOptions.class);
     PipelineOptionsFactory.register(TrainOptions.class);
     if (Arrays.asList(args).contains("--help")) {
-      out.println("Usage: freshet run [--runner=DirectRunner|FlinkRunner] [--option=value ...]");
+      out.println("Usage: freshet run [--runner=FlinkRunner|DirectRunner] [--option=value ...]");
       out.println(
           "Runs the main job end to end: Kafka (in-process unless --bootstrapServers is given),");
       out.println(
-          "train on the fraud sample, serve, replay a fresh generated stream, print a summary.");
+          "train on a history without the new fraud pattern, serve, learn (the continual loop:");
       out.println(
-          "The options of freshet train (--epochs, --hiddenLayers, ...) apply to its training.");
+          "candidates, offline and online gates, promotions), replay a fresh stream in which the");
+      out.println(
+          "new pattern appears, print each decision and a summary, and chart online NE (PNG).");
+      out.println(
+          "The runner defaults to the embedded Flink mini-cluster (the direct runner sustains");
+      out.println("about 20 payments/s, too few for the loop); --loop=false runs serve alone.");
+      out.println(
+          "The options of freshet train (--epochs, --hiddenLayers, ...) apply to its training,");
+      out.println("those of freshet serve and freshet learn to those pipelines.");
       out.println();
       PipelineOptionsFactory.printHelp(out, RunOptions.class);
       return 0;
     }
     String runId = RUN_ID.format(Instant.now());
-    List<String> all = new ArrayList<>(Arrays.asList(ServeCommand.withRunnerDefaults(args)));
+    List<String> given = new ArrayList<>(Arrays.asList(args));
+    if (given.stream().noneMatch(a -> a.startsWith("--runner="))) {
+      given.add("--runner=FlinkRunner");
+    }
+    List<String> all =
+        new ArrayList<>(
+            Arrays.asList(ServeCommand.withRunnerDefaults(given.toArray(new String[0]))));
     RunOptions options =
         PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(RunOptions.class);
+    if (options.getLoop() && all.stream().noneMatch(a -> a.startsWith("--routing="))) {
+      // Every challenger scores every event in shadow: the online gate compares on the same
+      // traffic.
+      all.add("--routing=" + Routing.SHADOW);
+    }
     if (options.getDomain() != Domain.FRAUD) {
       throw new IllegalArgumentException(
           "--domain="
@@ -138,62 +176,108 @@ public final class LocalRunCommand {
         "      topics %s (%d partitions, retention.ms=-1 where created); work dir %s%n",
         String.join(", ", topics), PARTITIONS, work);
 
+    Path history = work.resolve("history");
+    FraudSummary trained =
+        GenerateFraud.write(
+            FraudGenerator.builder()
+                .seed(HISTORY_SEED)
+                .events(HISTORY_EVENTS)
+                .eventsPerSecond(EVENTS_PER_SECOND)
+                .driftAt(-1)
+                .build(),
+            history,
+            GenerateFraud.Format.jsonl,
+            null);
     out.printf(
-        "%n[2/5] train: the fraud sample (20,000 payments, seed 42) -> %s%n",
+        "%n[2/5] train: a history of %,d payments (seed %d, %s .. %s) without the fraud pattern"
+            + " that appears later -> %s%n",
+        trained.events(),
+        HISTORY_SEED,
+        trained.firstEventTime(),
+        trained.lastEventTime(),
         options.getRegistry());
     List<String> trainArgs = new ArrayList<>(args);
     trainArgs.add("--positiveClassWeight=5");
+    trainArgs.add(
+        "--events=" + history.resolve(GenerateFraud.eventsFile(GenerateFraud.Format.jsonl)));
+    trainArgs.add(
+        "--outcomes=" + history.resolve(GenerateFraud.outcomesFile(GenerateFraud.Format.jsonl)));
     TrainOptions train =
         PipelineOptionsFactory.fromArgs(trainArgs.toArray(new String[0])).as(TrainOptions.class);
     TrainCommand.train(train, indented(out));
+    String first = ModelRegistry.at(options.getRegistry()).production().orElseThrow();
 
     boolean flink = options.getRunner() == FlinkRunner.class;
     long replayEvents =
         (long)
-            positiveOrDefault("--replayEvents", options.getReplayEvents(), flink ? 20_000 : 1_000);
+            positiveOrDefault(
+                "--replayEvents",
+                options.getReplayEvents(),
+                !flink ? 1_000 : options.getLoop() ? 150_000 : 20_000);
     double speedup = positiveOrDefault("--speedup", options.getSpeedup(), flink ? 10_000 : 200);
     out.printf("%n[3/5] generate the stream to replay (seed %d)...%n", options.getStreamSeed());
     FraudGenerator generator =
         FraudGenerator.builder()
             .seed(options.getStreamSeed())
             .events(replayEvents)
-            .eventsPerSecond(0.1)
+            .eventsPerSecond(EVENTS_PER_SECOND)
             .start(FraudGenerator.DEFAULT_START.plus(Duration.ofDays(3)))
+            .driftAt(options.getDriftAt() < 0 ? -1 : options.getDriftAt())
             .build();
     Path stream = work.resolve("stream");
     FraudSummary summary = GenerateFraud.write(generator, stream, GenerateFraud.Format.jsonl, null);
     Path eventsFile = stream.resolve(GenerateFraud.eventsFile(GenerateFraud.Format.jsonl));
     Path outcomesFile = stream.resolve(GenerateFraud.outcomesFile(GenerateFraud.Format.jsonl));
     out.printf(
-        "      %,d payments (%.1f%% fraud), %,d chargebacks, %s .. %s, drift onset %s%n",
+        "      %,d payments (%.1f%% fraud), %,d chargebacks, %s .. %s, new fraud pattern from %s%n",
         summary.events(),
         100 * summary.fraudRate(),
         summary.chargebacks(),
         summary.firstEventTime(),
         summary.lastEventTime(),
-        summary.driftOnset() == null ? "none" : summary.driftOnset());
+        summary.driftOnset() == null ? "nowhere (--driftAt < 0)" : summary.driftOnset());
 
-    out.println("\n[4/5] serve: starting...");
+    out.printf(
+        "%n[4/5] serve%s: starting...%n",
+        options.getLoop() ? " (routing " + options.getRouting() + ") and learn" : "");
     PipelineResult serving = ServeCommand.start(options, indented(out));
+    PipelineResult learning = null;
     RunReport report = new RunReport(spec.events().name());
+    LoopReport loop = new LoopReport(first);
+    AtomicLong streamTime = new AtomicLong();
+    AtomicLong replayStart = new AtomicLong(System.nanoTime());
+    AtomicLong driftSeen = new AtomicLong();
     long eventsIn;
     try (TopicTail tail =
         TopicTail.of(
-            servers, List.of(options.getPredictionsTopic(), options.getDeadLettersTopic()))) {
+            servers,
+            List.of(
+                options.getPredictionsTopic(),
+                options.getDeadLettersTopic(),
+                options.getModelEventsTopic()))) {
+      if (options.getLoop()) {
+        learning = LearnCommand.start(learnOptions(args), indented(out));
+      }
       Consumer<ConsumerRecord<String, String>> sink =
           r -> {
             if (r.topic().equals(options.getPredictionsTopic())) {
               report.prediction(Prediction.parse(r.value()), System.currentTimeMillis());
+            } else if (r.topic().equals(options.getModelEventsTopic())) {
+              loop.record(
+                      readTree(r.value()),
+                      (System.nanoTime() - replayStart.get()) / 1_000_000,
+                      streamTime.get())
+                  .ifPresent(out::println);
             } else {
               JsonNode dead = readTree(r.value());
               report.deadLetter(dead.path("source").asText("?"), dead.path("reason").asText("?"));
             }
           };
       // Serve is live once the deliberately malformed records come back as dead letters.
-      String first = Files.newBufferedReader(eventsFile).readLine();
-      Map<?, String> malformed = MalformedRecords.of(spec.events(), first);
+      String firstEvent = Files.newBufferedReader(eventsFile).readLine();
+      Map<?, String> malformed = MalformedRecords.of(spec.events(), firstEvent);
       long liveStart = System.nanoTime();
-      sendRaw(servers, options.getEventsTopic(), eventTime(first), malformed.values());
+      sendRaw(servers, options.getEventsTopic(), eventTime(firstEvent), malformed.values());
       if (!tail.pollUntil(() -> report.deadLetters() >= malformed.size(), START_TIMEOUT, sink)) {
         throw new IllegalStateException(
             "serve did not answer within "
@@ -208,16 +292,20 @@ public final class LocalRunCommand {
           seconds(liveStart), malformed.size());
 
       out.printf(
-          "%n[5/5] replay: %,d payments and their chargebacks at %,.0fx stream time (the"
-              + " chargebacks after the last payment unpaced)%n",
-          summary.events(), speedup);
+          "%n[5/5] replay: %,d payments and their chargebacks at %,.0fx stream time (%,.0f"
+              + " payments/s; the chargebacks after the last payment unpaced)%s%n",
+          summary.events(),
+          speedup,
+          speedup * EVENTS_PER_SECOND,
+          options.getLoop() ? "; the loop's decisions as they are announced:" : "");
       ReplayCommand replay =
           ReplayCommand.of(eventsFile, outcomesFile, servers, "card_id", speedup)
               .toTopics(options.getEventsTopic(), options.getOutcomesTopic())
               .until(streamEnd(summary, spec))
               .unpacedAfter(summary.lastEventTime());
+      long onset =
+          summary.driftOnset() == null ? Long.MAX_VALUE : summary.driftOnset().toEpochMilli();
       AtomicReference<Throwable> replayError = new AtomicReference<>();
-      AtomicLong streamTime = new AtomicLong();
       Thread producer =
           new Thread(
               () -> {
@@ -226,6 +314,12 @@ public final class LocalRunCommand {
                       new PrintStream(PrintStream.nullOutputStream()),
                       (record, wall) -> {
                         streamTime.set(record.timeMillis());
+                        if (record.timeMillis() >= onset && driftSeen.get() == 0) {
+                          driftSeen.set(System.nanoTime());
+                          out.printf(
+                              "  [%6.1f s | stream %s] the new fraud pattern starts%n",
+                              (driftSeen.get() - replayStart.get()) / 1e9, summary.driftOnset());
+                        }
                         if (record.topic().equals(options.getEventsTopic())) {
                           report.sent(readTree(record.json()).get("event_id").asText(), wall);
                         }
@@ -235,7 +329,7 @@ public final class LocalRunCommand {
                 }
               },
               "freshet-replay");
-      long replayStart = System.nanoTime();
+      replayStart.set(System.nanoTime());
       producer.start();
       long nextProgress = System.nanoTime();
       long drainDeadline = Long.MAX_VALUE;
@@ -251,14 +345,15 @@ public final class LocalRunCommand {
                 && report.deadLetters() >= malformed.size();
         if (System.nanoTime() >= nextProgress || complete) {
           out.printf(
-              "  %6.1f s  stream %s  sent %,7d  predictions %,7d  dead letters %d  p99 %s ms%n",
-              seconds(replayStart),
+              "  %6.1f s  stream %s  sent %,7d  predictions %,7d  dead letters %d  p99 %s ms%s%n",
+              seconds(replayStart.get()),
               streamTime.get() == 0 ? "-" : Instant.ofEpochMilli(streamTime.get()),
               report.sent(),
               report.predictions(),
               report.deadLetters(),
-              Double.isNaN(report.p99Millis()) ? "-" : String.format("%.0f", report.p99Millis()));
-          nextProgress = System.nanoTime() + 2_000_000_000L;
+              Double.isNaN(report.p99Millis()) ? "-" : String.format("%.0f", report.p99Millis()),
+              options.getLoop() ? "  production " + loop.name(loop.production()) : "");
+          nextProgress = System.nanoTime() + PROGRESS_NANOS;
         }
         if (complete || System.nanoTime() > drainDeadline) {
           break;
@@ -275,19 +370,24 @@ public final class LocalRunCommand {
             report.sent() - report.predictions(),
             FeaturesCommand.counters(serving));
       }
-      // Catch late duplicates before judging.
-      tail.pollUntil(() -> false, Duration.ofSeconds(1), sink);
+      // Catch late duplicates (and the loop's last announcements) before judging.
+      tail.pollUntil(() -> false, Duration.ofSeconds(options.getLoop() ? 3 : 1), sink);
       eventsIn = report.sent() + malformed.size();
     } finally {
+      if (learning != null) {
+        learning.cancel();
+      }
       serving.cancel();
     }
 
     out.printf("%n=== summary (%.1f s in all) ===%n", seconds(t0));
     report.print(out, eventsIn);
-    Map<String, Long> outcomes = outcomeTimes(outcomesFile);
-    BinaryMetrics quality =
-        report.quality(
-            outcomes, spec.labelWindow().getMillis(), streamEnd(summary, spec).toEpochMilli());
+    List<RunReport.Labelled> labelled =
+        report.labelled(
+            outcomeTimes(outcomesFile),
+            spec.labelWindow().getMillis(),
+            streamEnd(summary, spec).toEpochMilli());
+    BinaryMetrics quality = RunReport.quality(labelled);
     if (quality.positives() == 0 || quality.positives() == quality.examples()) {
       out.printf(
           "model quality: not measurable (%,d labelled events, %,d positive)%n",
@@ -302,9 +402,121 @@ public final class LocalRunCommand {
           quality.logLoss(),
           quality.examples(),
           quality.positives());
+      if (options.getLoop()) {
+        summarizeLoop(
+            options, spec, first, summary, labelled, loop, driftSeen.get(), replayStart, work, out);
+      }
     }
     out.printf("registry %s; stream files %s%n", options.getRegistry(), work.resolve("stream"));
     return report.balanced(eventsIn) ? 0 : 1;
+  }
+
+  /**
+   * The loop's record: decisions, the iteration cycle (drift onset to the first promotion after
+   * it), online NE of the served predictions against the static model before and after the onset,
+   * and the chart.
+   */
+  private static void summarizeLoop(
+      RunOptions options,
+      FeatureSpec spec,
+      String first,
+      FraudSummary summary,
+      List<RunReport.Labelled> labelled,
+      LoopReport loop,
+      long driftSeenNanos,
+      AtomicLong replayStart,
+      Path work,
+      PrintStream out)
+      throws Exception {
+    out.printf("%n=== continual learning ===%n%s%n", loop.counts());
+    out.printf(
+        "production at the end: %s (%s); started as %s (%s)%n",
+        loop.name(loop.production()), loop.production(), loop.name(first), first);
+    List<LoopChart.Scored> scored = staticScores(options, spec, first, labelled);
+    long from = scored.get(0).eventTimeMillis();
+    long to = scored.get(scored.size() - 1).eventTimeMillis() + 1;
+    Long onset = summary.driftOnset() == null ? null : summary.driftOnset().toEpochMilli();
+    if (onset != null) {
+      Optional<LoopReport.Decision> promoted = loop.firstPromotionAfter(onset);
+      if (promoted.isPresent()) {
+        LoopReport.Decision d = promoted.get();
+        out.printf(
+            "iteration cycle: new fraud pattern from %s -> %s promoted at stream %s: %.1f h of"
+                + " stream time, %.1f s wall clock%n",
+            summary.driftOnset(),
+            loop.name(d.version()),
+            Instant.ofEpochMilli(d.streamMillis()),
+            (d.streamMillis() - onset) / 3_600_000.0,
+            (d.wallMillis() - (driftSeenNanos - replayStart.get()) / 1_000_000) / 1000.0);
+      } else {
+        out.printf(
+            "iteration cycle: no promotion after the new fraud pattern appeared (%s)%n",
+            summary.driftOnset());
+      }
+    }
+    out.printf(
+        "online quality of the labelled predictions (static: %s scoring the same logged vectors):%n",
+        loop.name(first));
+    out.printf(
+        "  %-34s %9s %9s %9s %9s%n", "", "served NE", "static NE", "served AUC", "static AUC");
+    long quarter = to - (to - from) / 4;
+    printRow(out, "whole stream", LoopChart.between(scored, from, to));
+    if (onset != null) {
+      printRow(out, "before the new pattern", LoopChart.between(scored, from, onset));
+      printRow(out, "after it appeared", LoopChart.between(scored, onset, to));
+    }
+    printRow(out, "last quarter of the stream", LoopChart.between(scored, quarter, to));
+    List<LoopChart.Slice> slices = LoopChart.slices(scored, CHART_SLICES);
+    Path png = work.resolve("online-ne.png");
+    LoopChart.writeCsv(work.resolve("online-ne.csv"), slices);
+    LoopChart.writePng(png, slices, from, onset, loop.decisions(), loop.name(first), loop::name);
+    out.printf("chart: %s (table: %s)%n", png, work.resolve("online-ne.csv"));
+  }
+
+  private static void printRow(PrintStream out, String name, BinaryMetrics[] servedAndStatic) {
+    out.printf(
+        "  %-34s %9.4f %9.4f %9.4f %9.4f  (%,d labelled, %,d positive)%n",
+        name,
+        servedAndStatic[0].normalizedEntropy(),
+        servedAndStatic[1].normalizedEntropy(),
+        servedAndStatic[0].auc(),
+        servedAndStatic[1].auc(),
+        servedAndStatic[0].examples(),
+        servedAndStatic[0].positives());
+  }
+
+  /** The labelled predictions with the static model's score on the same logged vectors. */
+  private static List<LoopChart.Scored> staticScores(
+      RunOptions options, FeatureSpec spec, String first, List<RunReport.Labelled> labelled)
+      throws Exception {
+    List<LoopChart.Scored> scored = new ArrayList<>(labelled.size());
+    try (LoadedModel model =
+            ModelRegistry.at(options.getRegistry()).load(first, spec.fingerprint());
+        Scorer scorer = Scorer.of(model.classifier())) {
+      for (int i = 0; i < labelled.size(); i += SCORING_BATCH) {
+        List<RunReport.Labelled> batch =
+            labelled.subList(i, Math.min(labelled.size(), i + SCORING_BATCH));
+        float[] scores =
+            scorer.score(
+                batch.stream().map(l -> l.prediction().features()).toArray(float[][]::new));
+        for (int j = 0; j < scores.length; j++) {
+          Prediction p = batch.get(j).prediction();
+          scored.add(
+              new LoopChart.Scored(
+                  p.eventTimeMillis(), p.score(), scores[j], batch.get(j).label()));
+        }
+      }
+    }
+    return scored;
+  }
+
+  /** Learn's options: those given to the run, with a consumer group of its own. */
+  private static LearnOptions learnOptions(List<String> args) {
+    List<String> learn = new ArrayList<>();
+    for (String a : args) {
+      learn.add(a.startsWith("--consumerGroup=") ? a + "-learn" : a);
+    }
+    return LearnCommand.parse(learn.toArray(new String[0]));
   }
 
   private static Map<String, Long> outcomeTimes(Path outcomesFile) throws IOException {

@@ -1,14 +1,30 @@
 package dev.freshet.pipelines.local;
 
+import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.pipelines.serve.ServeOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /**
- * Options of {@code freshet run}: those of serve (Kafka, topics, runner, registry, ...) plus the
- * replayed stream. Without {@code --bootstrapServers} an in-process broker is started.
+ * Options of {@code freshet run}: those of serve (Kafka, topics, runner, registry, routing, ...)
+ * and learn (micro-batches, gates), plus the replayed stream. Without {@code --bootstrapServers} an
+ * in-process broker is started.
  */
-public interface RunOptions extends ServeOptions {
+public interface RunOptions extends ServeOptions, LearnOptions {
+  @Description(
+      "Run the continual-learning loop alongside serve: learn updates a copy of production, gates it offline and online (serve routes by --routing, SHADOW unless given) and promotes it.")
+  @Default.Boolean(true)
+  boolean getLoop();
+
+  void setLoop(boolean value);
+
+  @Description(
+      "When the new fraud pattern appears, as a fraction of the replayed stream (negative: no drift).")
+  @Default.Double(0.3)
+  double getDriftAt();
+
+  void setDriftAt(double value);
+
   @Description(
       "Payments in the replayed stream (generated fresh, not the training sample); 0: 1,000 on the direct runner, 20,000 on Flink.")
   @Default.Long(0)

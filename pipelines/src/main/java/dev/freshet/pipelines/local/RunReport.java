@@ -4,6 +4,9 @@ import dev.freshet.model.metrics.BinaryMetrics;
 import dev.freshet.model.metrics.BinaryMetricsAccumulator;
 import dev.freshet.pipelines.serve.Prediction;
 import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -76,23 +79,33 @@ final class RunReport {
     return latencyMillis.getTotalCount() == 0 ? Double.NaN : latencyMillis.getValueAtPercentile(99);
   }
 
+  /** A prediction with the label it got. */
+  record Labelled(Prediction prediction, boolean label) {}
+
   /**
-   * Quality on the events whose label was seen by {@code streamEnd}: a chargeback within the label
-   * window (positive), or the window closed without one (negative).
+   * The predictions whose label was seen by {@code streamEnd}: a chargeback within the label window
+   * (positive), or the window closed without one (negative); in event-time order.
    */
-  BinaryMetrics quality(Map<String, Long> outcomeTimes, long labelWindowMillis, long streamEnd) {
-    BinaryMetricsAccumulator acc = BinaryMetricsAccumulator.create();
+  List<Labelled> labelled(Map<String, Long> outcomeTimes, long labelWindowMillis, long streamEnd) {
+    List<Labelled> labelled = new ArrayList<>();
     for (Prediction p : predictions.values()) {
       Long outcome = outcomeTimes.get(p.eventId());
       boolean positive =
           outcome != null
               && outcome <= streamEnd
               && outcome <= p.eventTimeMillis() + labelWindowMillis;
-      boolean settled = positive || p.eventTimeMillis() + labelWindowMillis <= streamEnd;
-      if (settled) {
-        acc.add(p.score(), positive);
+      if (positive || p.eventTimeMillis() + labelWindowMillis <= streamEnd) {
+        labelled.add(new Labelled(p, positive));
       }
     }
+    labelled.sort(Comparator.comparingLong(l -> l.prediction().eventTimeMillis()));
+    return labelled;
+  }
+
+  /** Quality of the served scores on {@link #labelled} predictions. */
+  static BinaryMetrics quality(List<Labelled> labelled) {
+    BinaryMetricsAccumulator acc = BinaryMetricsAccumulator.create();
+    labelled.forEach(l -> acc.add(l.prediction().score(), l.label()));
     return acc.result();
   }
 

@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -139,7 +140,7 @@ public class LearnPipelineTest {
 
     // First run: learns from the first half until it has registered two candidates.
     List<JsonNode> events = new ArrayList<>();
-    PipelineResult first = start(topics, registry, "group-a", 0);
+    PipelineResult first = start(topics, registry, "group-a", 0, NO_PROMOTER);
     try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
       assertThat(
               tail.pollUntil(
@@ -183,7 +184,7 @@ public class LearnPipelineTest {
     // and then the second half. It continues from the last candidate and skips what it learnt.
     produce(topics, later.subList(half, later.size()), aEnd, Long.MAX_VALUE);
     List<JsonNode> more = new ArrayList<>();
-    PipelineResult second = start(topics, registry, "group-b", 0);
+    PipelineResult second = start(topics, registry, "group-b", 0, NO_PROMOTER);
     try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
       assertThat(
               tail.pollUntil(
@@ -290,6 +291,54 @@ public class LearnPipelineTest {
     assertThat(after.get(3).manifest().parentVersion()).isEqualTo(candidates.get(2).id());
     assertThat(after.get(3).manifest().metrics().get(CandidateLearner.EXAMPLES_METRIC))
         .isEqualTo(1600.0);
+  }
+
+  /**
+   * With the online gate on, a registered candidate holds newer ones back while it is judged online
+   * (one challenger at a time), for at most the hold in label time; the learner trains meanwhile.
+   */
+  @Test
+  public void theLearnerHoldsNewerCandidatesWhileTheChallengerIsJudged() throws Exception {
+    Path registry = copyOfProductionRegistry();
+    ModelRegistry r = ModelRegistry.at(registry.toString());
+    long twentyMinutes = Duration.ofMinutes(20).toMillis();
+    CandidateLearner.Settings settings =
+        new CandidateLearner.Settings(
+            2, 1, 0, 5000, new OfflineGate(0.05, 2), Duration.ofHours(1).toMillis());
+    SmokeTestSet smoke = SmokeTestSet.read(registry.toString(), spec);
+    long start = later.get(0).timeMillis();
+    List<Optional<JsonNode>> decisions = new ArrayList<>();
+    try (CandidateLearner learner =
+        CandidateLearner.start(r, spec.fingerprint(), settings, smoke)) {
+      for (int k = 0; k < 5; k++) {
+        // Micro-batch k is labelled 20 minutes of stream time after micro-batch k - 1.
+        List<LearnExample> batch = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          Example e = later.get(k * 200 + i);
+          batch.add(
+              new LearnExample(
+                  e.id(),
+                  e.timeMillis(),
+                  start + (k + 1) * twentyMinutes + i,
+                  e.label(),
+                  e.features(),
+                  production));
+        }
+        CandidateLearner.Step step = learner.learn(batch);
+        assertThat(step.trained()).isEqualTo(200);
+        decisions.add(step.decision().map(JsonNode.class::cast));
+      }
+    }
+    assertThat(decisions.get(1)).as("first gate").isPresent();
+    assertThat(decisions.get(3))
+        .as("second gate, 40 minutes into the hold: held, training goes on")
+        .isEmpty();
+    assertThat(decisions.get(4)).as("an hour after the challenger: the hold is over").isPresent();
+    List<ModelVersion> candidates = learnerCandidates(r);
+    assertThat(candidates).hasSize(2);
+    assertThat(candidates.get(1).manifest().parentVersion()).isEqualTo(candidates.get(0).id());
+    assertThat(candidates.get(1).manifest().metrics().get(CandidateLearner.EXAMPLES_METRIC))
+        .isEqualTo(1000.0);
   }
 
   /**
@@ -432,6 +481,12 @@ public class LearnPipelineTest {
           .hasMessageContaining(name);
     }
   }
+
+  /**
+   * No online gate: with it, the learner would hold newer candidates while the first is judged
+   * online, and these tests route no traffic to it.
+   */
+  private static final String NO_PROMOTER = "--promote=false";
 
   /** Small online samples, and a learner that never reaches a gate, so the challenger is ours. */
   private static final String[] PROMOTER_ARGS = {

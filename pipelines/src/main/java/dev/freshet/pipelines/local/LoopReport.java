@@ -1,0 +1,172 @@
+package dev.freshet.pipelines.local;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.freshet.pipelines.kafka.ModelEvents;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The continual-learning loop as {@code freshet run} saw it on {@code model-events}: candidates,
+ * rejections, promotions and roll-backs, each with the wall-clock time it arrived and how far the
+ * replayed stream had got. Versions get short names in order of appearance ({@code #1} is the
+ * trained model).
+ */
+final class LoopReport {
+  /** One decision of the loop, where it happened in wall-clock and stream time. */
+  record Decision(String type, String version, long wallMillis, long streamMillis, JsonNode event) {
+    boolean changedProduction() {
+      return type.equals(ModelEvents.PROMOTED) || type.equals(ModelEvents.ROLLED_BACK);
+    }
+  }
+
+  private final Map<String, Integer> numbers = new LinkedHashMap<>();
+  private final List<Decision> decisions = new ArrayList<>();
+  private int candidates;
+  private int rejectedOffline;
+  private int rejectedOnline;
+  private String production;
+
+  LoopReport(String initialProduction) {
+    this.production = initialProduction;
+    name(initialProduction);
+  }
+
+  /** {@code #n}: the n-th version this run saw. */
+  synchronized String name(String version) {
+    return "#" + numbers.computeIfAbsent(version, v -> numbers.size() + 1);
+  }
+
+  /**
+   * Records one model event and returns what to print about it; events of other kinds (the first
+   * registration, swaps reported by serve) are not the loop's decisions and print nothing.
+   */
+  synchronized Optional<String> record(JsonNode event, long wallMillis, long streamMillis) {
+    String type = event.path("type").asText();
+    String version = event.path("version").asText();
+    String where =
+        String.format(
+            "  [%6.1f s | stream %s] ",
+            wallMillis / 1000.0,
+            Instant.ofEpochMilli(streamMillis).truncatedTo(ChronoUnit.MINUTES));
+    String line;
+    switch (type) {
+      case ModelEvents.CANDIDATE -> {
+        candidates++;
+        JsonNode smoke = event.path("smoke_test");
+        line =
+            String.format(
+                "candidate %s (from %s) passed the offline gate: smoke-test NE %.4f, production's"
+                    + " %.4f; %,d examples learnt",
+                name(version),
+                name(event.path("parent").asText()),
+                smoke.path("candidate_ne").asDouble(),
+                smoke.path("production_ne").asDouble(),
+                event.path("examples").asLong());
+      }
+      case ModelEvents.CANDIDATE_REJECTED -> {
+        boolean online = event.has("online");
+        if (online) {
+          rejectedOnline++;
+        } else {
+          rejectedOffline++;
+        }
+        line =
+            String.format(
+                "%s %s %s: %s%s",
+                online ? "candidate" : "a candidate from",
+                name(version),
+                online ? "rejected online" : "rejected by the offline gate",
+                event.path("reason").asText(),
+                online ? "\n" + evidence(event.path("online")) : "");
+      }
+      case ModelEvents.PROMOTED -> {
+        production = version;
+        line =
+            String.format(
+                "PROMOTED %s over %s:%n%s",
+                name(version),
+                name(event.path("previous").asText()),
+                evidence(event.path("online")));
+      }
+      case ModelEvents.ROLLED_BACK -> {
+        production = event.path("restored").asText();
+        line =
+            String.format(
+                "ROLLED BACK %s to %s:%n%s",
+                name(version), name(production), evidence(event.path("online")));
+      }
+      default -> {
+        return Optional.empty();
+      }
+    }
+    decisions.add(new Decision(type, version, wallMillis, streamMillis, event));
+    return Optional.of(where + line);
+  }
+
+  /** Both arms' online record and the test, one line each. */
+  private String evidence(JsonNode online) {
+    StringBuilder s = new StringBuilder();
+    online
+        .fields()
+        .forEachRemaining(
+            arm -> {
+              if (arm.getKey().equals("test")) {
+                return;
+              }
+              JsonNode a = arm.getValue();
+              s.append(
+                  String.format(
+                      "        %-11s %-4s %,6d labelled (%,4d positive)  log loss %.4f  NE %.4f"
+                          + "  AUC %.4f  calibration %.2f%n",
+                      arm.getKey(),
+                      name(a.path("version").asText()),
+                      a.path("labelled").asLong(),
+                      a.path("positives").asLong(),
+                      a.path("log_loss").asDouble(),
+                      a.path("ne").asDouble(),
+                      a.path("auc").asDouble(),
+                      a.path("calibration").asDouble()));
+            });
+    JsonNode test = online.path("test");
+    s.append(
+        String.format(
+            "        %s: z %.2f against %.2f at look %d of %d (alpha %.2f)",
+            test.path("rule").asText(),
+            test.path("z").asDouble(),
+            test.path("threshold").asDouble(),
+            test.path("look").asInt(),
+            test.path("looks").asInt(),
+            test.path("alpha").asDouble()));
+    return s.toString();
+  }
+
+  synchronized List<Decision> decisions() {
+    return List.copyOf(decisions);
+  }
+
+  /** The first promotion at or after {@code streamMillis} in stream time. */
+  synchronized Optional<Decision> firstPromotionAfter(long streamMillis) {
+    return decisions.stream()
+        .filter(d -> d.type().equals(ModelEvents.PROMOTED) && d.streamMillis() >= streamMillis)
+        .findFirst();
+  }
+
+  synchronized String production() {
+    return production;
+  }
+
+  /** One line: candidates, rejections and promotions so far. */
+  synchronized String counts() {
+    long promotions = decisions.stream().filter(d -> d.type().equals(ModelEvents.PROMOTED)).count();
+    long rollbacks =
+        decisions.stream().filter(d -> d.type().equals(ModelEvents.ROLLED_BACK)).count();
+    return String.format(
+        "candidates %d (rejected offline %d, online %d), promotions %d, roll-backs %d",
+        candidates, rejectedOffline, rejectedOnline, promotions, rollbacks);
+  }
+}
