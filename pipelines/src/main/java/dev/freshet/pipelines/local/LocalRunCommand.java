@@ -126,7 +126,7 @@ public final class LocalRunCommand {
     if (options.getLoop()) {
       for (String loopDefault : LOOP_DEFAULTS) {
         String name = loopDefault.substring(0, loopDefault.indexOf('=') + 1);
-        if (all.stream().noneMatch(given -> given.startsWith(name))) {
+        if (all.stream().noneMatch(arg -> arg.startsWith(name))) {
           all.add(loopDefault);
         }
       }
