@@ -86,7 +86,7 @@ public final class LocalRunCommand {
 
   private static final long PROGRESS_NANOS = 2_000_000_000L;
   private static final int SCORING_BATCH = 1024;
-  private static final int CHART_SLICES = 40;
+  private static final int CHART_SLICES = 30;
 
   private LocalRunCommand() {}
 

@@ -33,10 +33,12 @@ final class LoopChart {
 
   /** The predictions of one slice of stream time. */
   record Slice(long startMillis, long endMillis, BinaryMetrics served, BinaryMetrics staticModel) {
-    double hoursFrom(long originMillis) {
-      return (startMillis + endMillis) / 2.0 / 3_600_000 - originMillis / 3_600_000.0;
+    double daysFrom(long originMillis) {
+      return ((startMillis + endMillis) / 2.0 - originMillis) / DAY_MILLIS;
     }
   }
+
+  private static final double DAY_MILLIS = 86_400_000.0;
 
   private LoopChart() {}
 
@@ -105,7 +107,7 @@ final class LoopChart {
 
   /**
    * The chart: online NE of the served predictions and of the static model per slice, stream time
-   * in hours on the x axis, vertical lines at the drift onset and at each change of production.
+   * in days on the x axis, vertical lines at the drift onset and at each change of production.
    */
   static void writePng(
       Path png,
@@ -122,12 +124,14 @@ final class LoopChart {
             .width(1200)
             .height(600)
             .title("Online NE over stream time (lower is better; labels as they became known)")
-            .xAxisTitle("stream time, hours since " + Instant.ofEpochMilli(originMillis))
+            .xAxisTitle("stream time, days since " + Instant.ofEpochMilli(originMillis))
             .yAxisTitle("normalized entropy")
             .build();
     chart.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNW);
     chart.getStyler().setMarkerSize(5);
-    double[] x = slices.stream().mapToDouble(s -> s.hoursFrom(originMillis)).toArray();
+    chart.getStyler().setXAxisDecimalPattern("0.#");
+    chart.getStyler().setYAxisDecimalPattern("0.00");
+    double[] x = slices.stream().mapToDouble(s -> s.daysFrom(originMillis)).toArray();
     XYSeries served =
         chart.addSeries(
             "served by the loop",
@@ -148,14 +152,14 @@ final class LoopChart {
             .max()
             .orElse(1);
     if (driftOnsetMillis != null) {
-      mark(chart, (driftOnsetMillis - originMillis) / 3_600_000.0, top, "drift onset");
+      mark(chart, (driftOnsetMillis - originMillis) / DAY_MILLIS, top, "new fraud pattern");
     }
     for (Decision d : decisions) {
       if (d.changedProduction()) {
         // Labels arrive late: the decision is placed where the stream was when it was announced.
         mark(
             chart,
-            (d.streamMillis() - originMillis) / 3_600_000.0,
+            (d.streamMillis() - originMillis) / DAY_MILLIS,
             top * 0.93,
             (d.type().equals(ModelEvents.PROMOTED) ? names.apply(d.version()) + " promoted" : "")
                 + (d.type().equals(ModelEvents.ROLLED_BACK)
@@ -166,10 +170,9 @@ final class LoopChart {
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
-  private static void mark(XYChart chart, double hours, double y, String label) {
-    AnnotationLine line = new AnnotationLine(hours, true, false);
-    chart.addAnnotation(line);
-    chart.addAnnotation(new AnnotationText(label, hours, y, false));
+  private static void mark(XYChart chart, double days, double y, String label) {
+    chart.addAnnotation(new AnnotationLine(days, true, false));
+    chart.addAnnotation(new AnnotationText(label, days, y, false));
     chart.getStyler().setAnnotationLineColor(Color.GRAY);
     chart.getStyler().setAnnotationLineStroke(new BasicStroke(1f));
   }

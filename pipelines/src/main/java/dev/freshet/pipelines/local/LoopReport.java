@@ -31,6 +31,15 @@ final class LoopReport {
   private int rejectedOnline;
   private String production;
 
+  /**
+   * Offline rejections in a row of copies from the same version: after the first, they are counted
+   * rather than printed (a copy that fails the gate trains on and is judged again every few
+   * micro-batches).
+   */
+  private String offlineRejectedFrom;
+
+  private int offlineRejectedQuietly;
+
   LoopReport(String initialProduction) {
     this.production = initialProduction;
     name(initialProduction);
@@ -53,6 +62,23 @@ final class LoopReport {
             "  [%6.1f s | stream %s] ",
             wallMillis / 1000.0,
             Instant.ofEpochMilli(streamMillis).truncatedTo(ChronoUnit.MINUTES));
+    boolean offlineRejection = type.equals(ModelEvents.CANDIDATE_REJECTED) && !event.has("online");
+    String repeated = "";
+    if (offlineRejection && version.equals(offlineRejectedFrom)) {
+      rejectedOffline++;
+      offlineRejectedQuietly++;
+      return Optional.empty();
+    }
+    if (offlineRejectedQuietly > 0 && isDecision(type)) {
+      repeated =
+          String.format(
+              "  (and %d more copies from %s rejected by the offline gate)%n",
+              offlineRejectedQuietly, name(offlineRejectedFrom));
+    }
+    if (isDecision(type)) {
+      offlineRejectedFrom = offlineRejection ? version : null;
+      offlineRejectedQuietly = 0;
+    }
     String line;
     switch (type) {
       case ModelEvents.CANDIDATE -> {
@@ -80,8 +106,8 @@ final class LoopReport {
                 "%s %s %s: %s%s",
                 online ? "candidate" : "a candidate from",
                 name(version),
-                online ? "rejected online" : "rejected by the offline gate",
-                event.path("reason").asText(),
+                online ? "rejected by the online gate" : "rejected by the offline gate",
+                event.path("reason").asText().replaceFirst("^online: ", ""),
                 online ? "\n" + evidence(event.path("online")) : "");
       }
       case ModelEvents.PROMOTED -> {
@@ -105,7 +131,14 @@ final class LoopReport {
       }
     }
     decisions.add(new Decision(type, version, wallMillis, streamMillis, event));
-    return Optional.of(where + line);
+    return Optional.of(repeated + where + line);
+  }
+
+  private static boolean isDecision(String type) {
+    return type.equals(ModelEvents.CANDIDATE)
+        || type.equals(ModelEvents.CANDIDATE_REJECTED)
+        || type.equals(ModelEvents.PROMOTED)
+        || type.equals(ModelEvents.ROLLED_BACK);
   }
 
   /** Both arms' online record and the test, one line each. */

@@ -20,7 +20,12 @@ public class LocalRunCommandTest {
     int status =
         LocalRunCommand.run(
             new String[] {
-              "--replayEvents=600", "--speedup=300", "--epochs=2", "--workDir=" + tmp.getRoot(),
+              "--runner=DirectRunner",
+              "--loop=false",
+              "--replayEvents=600",
+              "--speedup=300",
+              "--epochs=2",
+              "--workDir=" + tmp.getRoot(),
             },
             new PrintStream(buffer, true, StandardCharsets.UTF_8));
     String out = buffer.toString(StandardCharsets.UTF_8);
