@@ -6,27 +6,65 @@ import dev.freshet.pipelines.kafka.ModelEvents;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Feeds micro-batches of labelled examples (JSON {@link LearnExample}s) to the {@link
- * CandidateLearner} and emits its gate decisions as model events keyed by version.
+ * Feeds labelled examples (JSON {@link LearnExample}s, each timestamped with its label time) to the
+ * {@link CandidateLearner} <em>in label-time order</em>, in micro-batches, and emits its gate
+ * decisions as model events keyed by version.
  *
- * <p>Every micro-batch carries the same key, so one worker owns the learner at a time; its DoFn
+ * <p>Why the order matters: a candidate records the newest label time it learnt, and after a
+ * restart the learner skips re-read examples labelled at or before it. That is exact only if every
+ * example labelled up to that time was learnt first. Labels do not arrive in that order (a
+ * chargeback is labelled when it comes, a timeout when the slowest partition's watermark passes),
+ * so examples wait in state until the watermark passes their label time (an event-time timer,
+ * {@value #RELEASE_STEP_MINUTES} minute steps of label time), and are then released in order of
+ * label time and learnt in micro-batches of {@code microBatchSize} (a batch never splits examples
+ * with equal label times). Released examples short of a micro-batch are learnt after {@code
+ * maxWait} without more (a processing-time timer). Learning inside this stateful step keeps the
+ * order on every runner.
+ *
+ * <p>Every example carries the same key, so one worker owns the learner at a time; its DoFn
  * instances in that JVM share one learner per pipeline run (the direct runner may create several
  * instances). A worker that takes the key over resumes from the learner's latest candidate.
  */
-final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String>> {
+final class LearnFn extends DoFn<KV<String, String>, KV<String, String>> {
   private static final Logger LOG = LoggerFactory.getLogger(LearnFn.class);
 
+  /** Label time released per step of the event-time timer. */
+  static final long RELEASE_STEP_MINUTES = 1;
+
+  private static final long STEP_MILLIS =
+      Duration.standardMinutes(RELEASE_STEP_MINUTES).getMillis();
+
   /** Learner setup that travels with the DoFn. */
-  record Config(String runId, String registry, FeatureSpec spec, CandidateLearner.Settings settings)
+  record Config(
+      String runId,
+      String registry,
+      FeatureSpec spec,
+      CandidateLearner.Settings settings,
+      int microBatchSize,
+      long maxWaitSeconds)
       implements java.io.Serializable {}
 
   private final Config config;
@@ -39,6 +77,27 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_registered");
   private final Counter rejected =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_rejected");
+
+  /** Examples whose label time the watermark has not passed yet: (label time, example). */
+  @StateId("waiting")
+  private final StateSpec<BagState<KV<Long, String>>> waitingSpec =
+      StateSpecs.bag(KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of()));
+
+  /** Released examples, in label-time order, short of a micro-batch. */
+  @StateId("ready")
+  private final StateSpec<BagState<KV<Long, String>>> readySpec =
+      StateSpecs.bag(KvCoder.of(VarLongCoder.of(), StringUtf8Coder.of()));
+
+  /** The label time the release timer is set for (none when nothing waits). */
+  @StateId("releaseAt")
+  private final StateSpec<ValueState<Long>> releaseAtSpec = StateSpecs.value(VarLongCoder.of());
+
+  @TimerId("release")
+  private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+  @TimerId("flush")
+  private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
   private transient CandidateLearner learner;
 
   LearnFn(Config config) {
@@ -60,11 +119,96 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
 
   @ProcessElement
   public void process(
-      @Element KV<String, Iterable<String>> batch, OutputReceiver<KV<String, String>> out)
+      @Element KV<String, String> example,
+      @Timestamp Instant labelTime,
+      @StateId("waiting") BagState<KV<Long, String>> waiting,
+      @StateId("releaseAt") ValueState<Long> releaseAt,
+      @TimerId("release") Timer release) {
+    waiting.add(KV.of(labelTime.getMillis(), example.getValue()));
+    long step = stepEnd(labelTime.getMillis());
+    Long current = releaseAt.read();
+    if (current == null || step < current) {
+      release.set(new Instant(step));
+      releaseAt.write(step);
+    }
+  }
+
+  /**
+   * The watermark passed {@code timer}: the examples labelled up to it are all here. Moves them, in
+   * label-time order, behind those already released, learns every full micro-batch, and sets the
+   * timer for the next waiting example.
+   */
+  @OnTimer("release")
+  public void onRelease(
+      OnTimerContext context,
+      @StateId("waiting") BagState<KV<Long, String>> waiting,
+      @StateId("ready") BagState<KV<Long, String>> ready,
+      @StateId("releaseAt") ValueState<Long> releaseAt,
+      @TimerId("release") Timer release,
+      @TimerId("flush") Timer flush,
+      OutputReceiver<KV<String, String>> out)
       throws Exception {
-    List<LearnExample> examples = new ArrayList<>();
-    for (String json : batch.getValue()) {
-      examples.add(LearnExample.parse(json));
+    long upTo = context.timestamp().getMillis();
+    List<KV<Long, String>> released = new ArrayList<>();
+    List<KV<Long, String>> stillWaiting = new ArrayList<>();
+    for (KV<Long, String> e : waiting.read()) {
+      (e.getKey() <= upTo ? released : stillWaiting).add(e);
+    }
+    waiting.clear();
+    stillWaiting.forEach(waiting::add);
+    releaseAt.clear();
+    stillWaiting.stream()
+        .mapToLong(KV::getKey)
+        .min()
+        .ifPresent(
+            next -> {
+              long step = stepEnd(next);
+              release.set(new Instant(step));
+              releaseAt.write(step);
+            });
+    if (released.isEmpty()) {
+      return;
+    }
+    released.sort(
+        Comparator.<KV<Long, String>>comparingLong(KV::getKey).thenComparing(KV::getValue));
+    List<KV<Long, String>> queue = new ArrayList<>();
+    ready.read().forEach(queue::add);
+    queue.addAll(released);
+    int start = 0;
+    while (queue.size() - start >= config.microBatchSize()) {
+      int end = start + config.microBatchSize();
+      while (end < queue.size() && queue.get(end).getKey().equals(queue.get(end - 1).getKey())) {
+        end++;
+      }
+      learn(queue.subList(start, end), out);
+      start = end;
+    }
+    ready.clear();
+    List<KV<Long, String>> rest = queue.subList(start, queue.size());
+    rest.forEach(ready::add);
+    if (!rest.isEmpty()) {
+      flush.offset(Duration.standardSeconds(config.maxWaitSeconds())).setRelative();
+    }
+  }
+
+  /** Nothing more was released for a while: learns what is ready, short of a micro-batch. */
+  @OnTimer("flush")
+  public void onFlush(
+      @StateId("ready") BagState<KV<Long, String>> ready, OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    List<KV<Long, String>> rest = new ArrayList<>();
+    ready.read().forEach(rest::add);
+    ready.clear();
+    if (!rest.isEmpty()) {
+      learn(rest, out);
+    }
+  }
+
+  private void learn(List<KV<Long, String>> batch, OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    List<LearnExample> examples = new ArrayList<>(batch.size());
+    for (KV<Long, String> e : batch) {
+      examples.add(LearnExample.parse(e.getValue()));
     }
     CandidateLearner.Step step;
     synchronized (learner) {
@@ -83,6 +227,11 @@ final class LearnFn extends DoFn<KV<String, Iterable<String>>, KV<String, String
       (event.path("type").asText().equals(ModelEvents.CANDIDATE) ? accepted : rejected).inc();
       out.output(KV.of(event.path("version").asText(), event.toString()));
     }
+  }
+
+  /** The end of the release step holding {@code labelTimeMillis}. */
+  private static long stepEnd(long labelTimeMillis) {
+    return Math.floorDiv(labelTimeMillis, STEP_MILLIS) * STEP_MILLIS + STEP_MILLIS - 1;
   }
 
   @Teardown

@@ -87,7 +87,13 @@ public final class LearnPipeline {
             "JoinLabels", JoinLabels.<String>withOutcomes(outcomes).within(spec.labelWindow()));
 
     LearnFn.Config config =
-        new LearnFn.Config(UUID.randomUUID().toString(), options.getRegistry(), spec, settings);
+        new LearnFn.Config(
+            UUID.randomUUID().toString(),
+            options.getRegistry(),
+            spec,
+            settings,
+            options.getMicroBatchSize(),
+            options.getMaxBatchWaitSeconds());
     labels
         .labeled()
         .apply(
@@ -95,11 +101,7 @@ public final class LearnPipeline {
             MapElements.into(
                     TypeDescriptors.kvs(TypeDescriptors.strings(), TypeDescriptors.strings()))
                 .via((Labeled<String> l) -> KV.of("learner", LearnExample.of(l).toJson())))
-        .apply(
-            "MicroBatches",
-            GroupIntoBatches.<String, String>ofSize(options.getMicroBatchSize())
-                .withMaxBufferingDuration(
-                    Duration.standardSeconds(options.getMaxBatchWaitSeconds())))
+        // Micro-batches in label-time order, cut inside the learner's stateful step.
         .apply("Learn", ParDo.of(new LearnFn(config)))
         .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
 

@@ -15,7 +15,6 @@ import java.lang.reflect.Field;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.model.pipeline.v1.RunnerApi;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -87,10 +86,10 @@ public class LearnTemplateTranslationTest {
   }
 
   @Test
-  public void joinsLabelsAndMicroBatchesInStateThenLearnsAndPromotes() throws IOException {
+  public void joinsLabelsAndLearnsInLabelTimeOrderInStateThenPromotes() throws IOException {
     assertThat(pipeline.statefulSteps())
         .anyMatch(s -> s.startsWith("JoinLabels/"))
-        .anyMatch(s -> s.startsWith("MicroBatches/"))
+        .anyMatch(s -> s.startsWith("Learn/"))
         .anyMatch(s -> s.startsWith("PromoterBatches/"));
     assertThat(pipeline.steps())
         .anyMatch(s -> s.startsWith("ReadPredictions/"))
@@ -105,10 +104,10 @@ public class LearnTemplateTranslationTest {
   }
 
   @Test
-  public void microBatchesHaveTheGivenSizeAndWait() throws IOException {
-    RunnerApi.GroupIntoBatchesPayload learner = pipeline.groupIntoBatches("MicroBatches");
-    assertThat(learner.getBatchSize()).isEqualTo(250);
-    assertThat(learner.getMaxBufferingDurationMillis()).isEqualTo(15_000);
+  public void microBatchesHaveTheGivenSizeAndWait() throws Exception {
+    DoFn<?, ?> learn = pipeline.doFn("Learn/ParMultiDo(Learn)");
+    assertThat(field(learn, "config", "microBatchSize")).isEqualTo(250);
+    assertThat(field(learn, "config", "maxWaitSeconds")).isEqualTo(15L);
     assertThat(pipeline.groupIntoBatches("PromoterBatches").getMaxBufferingDurationMillis())
         .isEqualTo(15_000);
   }
