@@ -1,5 +1,6 @@
 package dev.freshet.pipelines;
 
+import dev.freshet.pipelines.archive.ArchiveCommand;
 import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.pipelines.kafka.ReplayCommand;
 import dev.freshet.pipelines.learn.LearnCommand;
@@ -26,6 +27,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.Train.class,
       Freshet.Serve.class,
       Freshet.Learn.class,
+      Freshet.Archive.class,
       ModelsCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
@@ -105,6 +107,17 @@ public final class Freshet implements Callable<Integer> {
     @Override
     int run(String[] args) throws Exception {
       return LearnCommand.run(args, System.out);
+    }
+  }
+
+  @Command(
+      name = "archive",
+      description =
+          "Write the events, outcomes and predictions topics to Parquet files partitioned by event date and hour, readable by train (--help lists the options).")
+  static final class Archive extends BeamCommand {
+    @Override
+    int run(String[] args) throws Exception {
+      return ArchiveCommand.run(args, System.out);
     }
   }
 

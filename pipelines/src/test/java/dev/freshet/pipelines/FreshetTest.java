@@ -36,4 +36,18 @@ public class FreshetTest {
         .contains("'bootstrapServer'")
         .contains("Did you mean 'bootstrapServers'");
   }
+
+  @Test
+  public void archiveNamesABadOptionBeforeContactingKafka() {
+    StringWriter err = new StringWriter();
+    int status =
+        Freshet.execute(
+            new PrintWriter(err, true),
+            "archive",
+            "--bootstrapServers=127.0.0.1:1",
+            "--archiveDir=" + tmp.getRoot(),
+            "--numShards=0");
+    assertThat(status).isEqualTo(2);
+    assertThat(err.toString()).startsWith("error: --numShards must be between 1 and 1024, got 0");
+  }
 }
