@@ -9,6 +9,8 @@ import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
+import dev.freshet.transforms.drift.DriftReference;
+import dev.freshet.transforms.drift.FeatureBins;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -45,7 +47,52 @@ final class ManifestJson {
     root.put("parametersFile", m.parametersFile());
     root.put("parametersSha256", m.parametersSha256());
     root.put("parametersSize", m.parametersSize());
+    if (m.driftReference() != null) {
+      root.set("driftReference", write(m.driftReference()));
+    }
     return bytes(root);
+  }
+
+  /** {examples, features: [{name, categorical, edges[], proportions[] (missing bin last)}]}. */
+  private static ObjectNode write(DriftReference reference) {
+    ObjectNode node = MAPPER.createObjectNode();
+    node.put("examples", reference.examples());
+    com.fasterxml.jackson.databind.node.ArrayNode features = node.putArray("features");
+    for (FeatureBins f : reference.features()) {
+      ObjectNode feature = features.addObject();
+      feature.put("name", f.feature());
+      feature.put("categorical", f.categorical());
+      com.fasterxml.jackson.databind.node.ArrayNode edges = feature.putArray("edges");
+      for (double e : f.edges()) {
+        edges.add(e);
+      }
+      com.fasterxml.jackson.databind.node.ArrayNode proportions = feature.putArray("proportions");
+      for (double p : f.proportions()) {
+        proportions.add(p);
+      }
+    }
+    return node;
+  }
+
+  private static DriftReference readDriftReference(JsonNode node) {
+    List<FeatureBins> features = new ArrayList<>();
+    for (JsonNode f : node.get("features")) {
+      features.add(
+          FeatureBins.of(
+              f.get("name").asText(),
+              f.get("categorical").asBoolean(),
+              doubles(f.get("edges")),
+              doubles(f.get("proportions"))));
+    }
+    return DriftReference.of(features, node.get("examples").asLong());
+  }
+
+  private static double[] doubles(JsonNode array) {
+    double[] values = new double[array.size()];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = array.get(i).asDouble();
+    }
+    return values;
   }
 
   static ModelManifest readManifest(byte[] json) throws IOException {
@@ -73,7 +120,9 @@ final class ManifestJson {
         metrics,
         n.get("parametersFile").asText(),
         n.get("parametersSha256").asText(),
-        n.get("parametersSize").asLong());
+        n.get("parametersSize").asLong(),
+        // Optional: manifests registered before drift monitoring have none.
+        n.hasNonNull("driftReference") ? readDriftReference(n.get("driftReference")) : null);
   }
 
   static byte[] write(StatusEvent e) {

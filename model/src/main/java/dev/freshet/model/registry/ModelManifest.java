@@ -4,12 +4,20 @@ import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
+import dev.freshet.transforms.drift.DriftReference;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * The immutable description of a registered version, stored as {@code manifest.json} next to the
  * parameters file. It never changes after registration; status lives in a separate log.
+ *
+ * <p>{@code driftReference} is the distribution of the training feature vectors (before
+ * normalisation) that serving's drift monitor compares live windows with; it is optional ({@code
+ * null}): manifests written before it existed, and versions registered without one, have none, and
+ * serving then skips drift checks for them. Readers of format version 1 ignore fields they do not
+ * know, so adding it needed no new format version.
  */
 public record ModelManifest(
     int formatVersion,
@@ -25,8 +33,14 @@ public record ModelManifest(
     Map<String, Double> metrics,
     String parametersFile,
     String parametersSha256,
-    long parametersSize) {
+    long parametersSize,
+    DriftReference driftReference) {
   public static final int FORMAT_VERSION = 1;
+
+  /** The training data's feature distribution, when the version was registered with one. */
+  public Optional<DriftReference> drift() {
+    return Optional.ofNullable(driftReference);
+  }
 
   public String featureFingerprint() {
     return layout.fingerprint();

@@ -86,7 +86,8 @@ public final class ModelRegistry {
             candidate.metrics(),
             PARAMETERS_FILE,
             sha256(parameters),
-            parameters.length);
+            parameters.length,
+            candidate.driftReference());
     // Parameters first: a manifest is only visible once its parameters exist.
     RegistryFiles.write(file(id, PARAMETERS_FILE), parameters);
     RegistryFiles.write(file(id, MANIFEST_FILE), ManifestJson.write(manifest));

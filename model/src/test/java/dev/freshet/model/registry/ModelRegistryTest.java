@@ -3,12 +3,14 @@ package dev.freshet.model.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.CalibrationMethod;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.SyntheticData;
 import dev.freshet.model.prediction.Scorer;
 import dev.freshet.model.training.ClassifierTrainer;
+import dev.freshet.transforms.drift.DriftReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -243,6 +245,67 @@ public class ModelRegistryTest {
     } finally {
       pool.shutdownNow();
     }
+  }
+
+  @Test
+  public void theDriftReferenceRoundTripsThroughTheManifest() throws Exception {
+    DriftReference reference =
+        DriftReference.fitter(DriftReference.DEFAULT_BINS)
+            .numeric("x0")
+            .numeric("x1")
+            .numeric("noise")
+            .categorical("city", 10)
+            .fit(data.features);
+    String id = registry.register(Candidate.of(model, RANGE).withDriftReference(reference));
+
+    assertThat(registry.describe(id).manifest().drift()).contains(reference);
+    try (LoadedModel loaded = registry.load(id, "spec-v1")) {
+      assertThat(loaded.manifest().driftReference()).isEqualTo(reference);
+    }
+    String json = Files.readString(manifestFile(id));
+    assertThat(json).contains("\"driftReference\"").contains("\"proportions\"");
+  }
+
+  @Test
+  public void aManifestWithoutADriftReferenceStillLoads() throws Exception {
+    String without = register();
+    assertThat(Files.readString(manifestFile(without))).doesNotContain("driftReference");
+    assertThat(registry.describe(without).manifest().drift()).isEmpty();
+
+    // A manifest as written before drift monitoring existed: the field is simply absent.
+    DriftReference reference =
+        DriftReference.fitter(4)
+            .numeric("x0")
+            .numeric("x1")
+            .numeric("noise")
+            .categorical("city", 10)
+            .fit(data.features);
+    String id = registry.register(Candidate.of(model, RANGE).withDriftReference(reference));
+    ObjectNode manifest =
+        (ObjectNode) ManifestJson.MAPPER.readTree(Files.readAllBytes(manifestFile(id)));
+    manifest.remove("driftReference");
+    Files.write(manifestFile(id), ManifestJson.bytes(manifest));
+    registry.promote(id);
+    try (LoadedModel loaded = registry.loadProduction("spec-v1")) {
+      assertThat(loaded.manifest().drift()).isEmpty();
+      assertThat(loaded.versionId()).isEqualTo(id);
+    }
+  }
+
+  @Test
+  public void aDriftReferenceForOtherFeaturesIsRefused() {
+    DriftReference other = DriftReference.fitter(4).numeric("y").fit(new float[][] {{1}, {2}});
+    assertThatThrownBy(() -> Candidate.of(model, RANGE).withDriftReference(other))
+        .hasMessageContaining("[y]")
+        .hasMessageContaining("x0");
+  }
+
+  private Path manifestFile(String id) {
+    return tmp.getRoot()
+        .toPath()
+        .resolve("versions")
+        .resolve(id)
+        .resolve(ModelRegistry.MANIFEST_FILE);
   }
 
   private Void promoteAfter(CountDownLatch start, String id) throws Exception {

@@ -35,6 +35,12 @@ public final class ModelEvents implements AutoCloseable {
   /** The learner's candidate failed the offline gate and was not registered; reasons attached. */
   public static final String CANDIDATE_REJECTED = "candidate_rejected";
 
+  /**
+   * Serving's drift monitor: a feature of a window of scored events moved away from the scoring
+   * version's training distribution (PSI at or above the threshold); the statistics attached.
+   */
+  public static final String DRIFT = "drift";
+
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private final KafkaProducer<String, String> producer;

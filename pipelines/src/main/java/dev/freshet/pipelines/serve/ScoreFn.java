@@ -16,6 +16,7 @@ import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
 import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TupleTag;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,6 +30,9 @@ import org.slf4j.LoggerFactory;
  * which version to serve; when it changed, the new version is loaded before the bundle is scored
  * and the old one closed. No event waits for a restart and none is dropped: a bundle is scored
  * entirely by one version, the one named on its predictions.
+ *
+ * <p>With a {@code vectors} tag, each scored vector is also emitted there, keyed by the version
+ * that decided its prediction, at event time: the input of the drift monitor.
  */
 final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
   private static final Logger LOG = LoggerFactory.getLogger(ScoreFn.class);
@@ -40,6 +44,7 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
   private final String specId;
   private final ArmRouter router;
   private final String stickyField;
+  private final TupleTag<KV<String, float[]>> vectors;
 
   private final Counter predictions =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, ServePipeline.PREDICTIONS);
@@ -64,7 +69,8 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
       String timeField,
       double threshold,
       ArmRouter router,
-      String stickyField) {
+      String stickyField,
+      TupleTag<KV<String, float[]>> vectors) {
     this.source = source;
     this.idField = idField;
     this.timeField = timeField;
@@ -72,6 +78,7 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     this.specId = source.fingerprint().substring(0, 16);
     this.router = router;
     this.stickyField = stickyField;
+    this.vectors = vectors;
   }
 
   @Setup
@@ -208,6 +215,9 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
               now,
               scores);
       context.output(KV.of(id, p.toJson()), timestamps.get(i), GlobalWindow.INSTANCE);
+      if (vectors != null) {
+        context.output(vectors, KV.of(version, rows[i]), timestamps.get(i), GlobalWindow.INSTANCE);
+      }
     }
     predictions.inc(n);
     batchSizes.update(n);

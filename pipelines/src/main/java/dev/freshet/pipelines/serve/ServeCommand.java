@@ -101,6 +101,7 @@ public final class ServeCommand {
    * starts the pipeline without blocking; cancel the returned result to stop it.
    */
   public static PipelineResult start(ServeOptions options, PrintStream out) throws IOException {
+    ServePipeline.validate(options);
     FeatureSpec spec = FeaturesCommand.loadSpec(options);
     KafkaTopics.requireReachable(
         options.getBootstrapServers(), ServePipeline.topics(options, spec), KAFKA_CHECK_TIMEOUT);

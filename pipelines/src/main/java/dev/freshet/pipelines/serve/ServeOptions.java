@@ -59,4 +59,25 @@ public interface ServeOptions extends SpecOptions, KafkaOptions, StreamingOption
   long getRoutingSeed();
 
   void setRoutingSeed(long value);
+
+  @Description(
+      "Drift monitor: length of the event-time windows whose feature distributions are compared with the scoring model's training distribution (30m, 1h, 1d, or ISO-8601); 0 turns the monitor off.")
+  @Default.String("1h")
+  String getDriftWindow();
+
+  void setDriftWindow(String value);
+
+  @Description(
+      "Drift monitor: population stability index at or above which a feature of a window is reported as a drift event on the model-events topic (0.2: the usual 'significant shift' rule of thumb).")
+  @Default.Double(0.2)
+  double getDriftThreshold();
+
+  void setDriftThreshold(double value);
+
+  @Description(
+      "Drift monitor: the fewest scored events a window needs to be judged; smaller windows are counted but raise no drift event (PSI on few events is mostly sampling noise).")
+  @Default.Long(500)
+  long getDriftMinExamples();
+
+  void setDriftMinExamples(long value);
 }

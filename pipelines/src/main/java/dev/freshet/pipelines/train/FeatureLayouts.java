@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.train;
 
 import dev.freshet.model.FeatureLayout;
+import dev.freshet.transforms.drift.DriftReference;
 import dev.freshet.transforms.features.Aggregation;
 import dev.freshet.transforms.features.Feature;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -19,5 +20,22 @@ public final class FeatureLayouts {
       }
     }
     return layout.build();
+  }
+
+  /**
+   * The distribution of {@code vectors} (raw, before the model's normalisation) per column of
+   * {@code layout}: deciles for numeric columns, a bin per bucket for categorical ones. This is the
+   * reference serving's drift monitor compares live windows with.
+   */
+  public static DriftReference driftReference(FeatureLayout layout, float[][] vectors) {
+    DriftReference.Fitter fitter = DriftReference.fitter(DriftReference.DEFAULT_BINS);
+    for (FeatureLayout.Column c : layout.columns()) {
+      if (c.kind() == FeatureLayout.Kind.CATEGORICAL) {
+        fitter.categorical(c.name(), c.buckets());
+      } else {
+        fitter.numeric(c.name());
+      }
+    }
+    return fitter.fit(vectors);
   }
 }

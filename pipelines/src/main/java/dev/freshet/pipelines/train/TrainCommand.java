@@ -177,7 +177,9 @@ public final class TrainCommand {
                       Instant.ofEpochMilli(trainPart.get(0).timeMillis()),
                       Instant.ofEpochMilli(trainPart.get(trainPart.size() - 1).timeMillis()),
                       trainPart.size()))
-              .withMetrics(metrics.toMap());
+              .withMetrics(metrics.toMap())
+              // What serving's drift monitor compares live windows with: the vectors trained on.
+              .withDriftReference(FeatureLayouts.driftReference(layout, features(trainPart)));
       if (production.isPresent()) {
         candidate = candidate.withParent(production.get());
       }

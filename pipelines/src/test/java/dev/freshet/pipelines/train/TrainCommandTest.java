@@ -2,12 +2,17 @@ package dev.freshet.pipelines.train;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
+import dev.freshet.model.registry.ModelManifest;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.DomainData;
 import dev.freshet.testdata.FraudGenerator;
 import dev.freshet.testdata.GenerateFraud;
+import dev.freshet.transforms.drift.DriftReference;
+import dev.freshet.transforms.drift.FeatureBins;
+import dev.freshet.transforms.features.FeatureSpecs;
 import dev.freshet.transforms.testing.Runners;
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
@@ -99,6 +104,15 @@ public class TrainCommandTest {
     assertThat(full.promoted()).isTrue();
     assertThat(r.production()).contains(full.versionId());
     assertThat(Files.list(Path.of(registry, "smoke-test")).count()).isEqualTo(1);
+    // The drift reference: every feature of the spec, measured on the vectors trained on.
+    ModelManifest manifest = r.describe(full.versionId()).manifest();
+    DriftReference reference = manifest.drift().orElseThrow();
+    assertThat(reference.featureNames())
+        .containsExactlyElementsOf(FeatureSpecs.load(Domain.FRAUD.defaultSpec()).featureNames());
+    assertThat(reference.examples()).isEqualTo(manifest.dataRange().exampleCount());
+    FeatureBins amount = reference.features().get(reference.featureNames().indexOf("amount"));
+    assertThat(amount.edges()).hasSize(DriftReference.DEFAULT_BINS - 1);
+    assertThat(amount.proportions()[0]).isCloseTo(0.1, within(0.01));
 
     // The same data and seed again: not better than production, so it stays a candidate.
     TrainCommand.Outcome again = train(Runners.DIRECT, registry, fraudData());

@@ -54,7 +54,9 @@ public class ServeTemplateTranslationTest {
                 "--outcomesTopic=chargebacks",
                 "--predictionsTopic=scores",
                 "--consumerGroup=freshet-serve",
-                "--threshold=0.7"),
+                "--threshold=0.7",
+                "--driftWindow=30m",
+                "--driftThreshold=0.25"),
             ServeTemplateTranslationTest::build);
     pipeline = PipelineProto.of(job);
   }
@@ -86,9 +88,12 @@ public class ServeTemplateTranslationTest {
           .anyMatch(s -> s.startsWith("ExtractFeatures/Key " + key.name() + "/"));
     }
     assertThat(pipeline.steps())
-        .anyMatch(s -> s.startsWith("Score/"))
+        // A multi-output ParDo (predictions and, for the drift monitor, scored vectors).
+        .anyMatch(s -> s.equals("Score"))
         .anyMatch(s -> s.startsWith("WritePredictions/"))
-        .anyMatch(s -> s.startsWith("WriteDeadLetters/"));
+        .anyMatch(s -> s.startsWith("WriteDeadLetters/"))
+        .anyMatch(s -> s.startsWith("DriftMonitor/CountBins/"))
+        .anyMatch(s -> s.startsWith("WriteDriftEvents/"));
   }
 
   @Test
@@ -101,6 +106,8 @@ public class ServeTemplateTranslationTest {
     assertThat(options.path("predictionsTopic").asText()).isEqualTo("scores");
     assertThat(options.path("consumerGroup").asText()).isEqualTo("freshet-serve");
     assertThat(options.path("threshold").asDouble()).isEqualTo(0.7);
+    assertThat(options.path("driftWindow").asText()).isEqualTo("30m");
+    assertThat(options.path("driftThreshold").asDouble()).isEqualTo(0.25);
     assertThat(options.path("project").asText()).isEqualTo(DataflowTranslation.PROJECT);
     assertThat(options.path("region").asText()).isEqualTo(DataflowTranslation.REGION);
   }

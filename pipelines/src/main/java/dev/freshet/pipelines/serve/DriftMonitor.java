@@ -1,0 +1,236 @@
+package dev.freshet.pipelines.serve;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.pipelines.kafka.ModelEvents;
+import dev.freshet.transforms.drift.BinCounts;
+import dev.freshet.transforms.drift.BinCountsFn;
+import dev.freshet.transforms.drift.DriftReference;
+import dev.freshet.transforms.drift.DriftStatistics;
+import dev.freshet.transforms.drift.FeatureDrift;
+import dev.freshet.transforms.events.ParseEvents;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.transforms.Combine;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.FixedWindows;
+import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
+import org.apache.beam.sdk.transforms.windowing.Window;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.joda.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Serving's drift monitor: scored feature vectors, keyed by the model version that decided their
+ * prediction, are cut into event-time fixed windows; each window's histogram per version is
+ * compared with that version's training distribution (the {@link DriftReference} in its manifest)
+ * and a {@code drift} event, keyed by the version, is emitted for every feature whose PSI is at or
+ * above the threshold:
+ *
+ * <pre>
+ * (version, vector) ─> Window(fixed) ─> bin against the version's reference ─> Combine per version
+ *                  ─> PSI and KS per feature ─> metrics; drift events (KV version, JSON)
+ * </pre>
+ *
+ * <p>A window is judged once, when the watermark passes its end (the default trigger); vectors that
+ * arrive behind the watermark after that are not counted. Windows with fewer than {@code
+ * minExamples} vectors are counted ({@code freshet:drift_windows_too_small}) and not judged.
+ * Versions without a reference (registered before drift monitoring, or by the learner) are skipped
+ * and counted ({@code freshet:drift_unmonitored}). Metrics, namespace {@code freshet}: gauges
+ * {@code drift_psi_milli_<feature>} and {@code drift_ks_milli_<feature>} (the latest judged
+ * window's PSI and KS times 1000; Beam gauges hold integers), counters {@code drift_windows} and
+ * {@code drift_events}.
+ */
+final class DriftMonitor
+    extends PTransform<PCollection<KV<String, float[]>>, PCollection<KV<String, String>>> {
+  private final String registry;
+  private final Duration window;
+  private final double threshold;
+  private final long minExamples;
+
+  DriftMonitor(String registry, Duration window, double threshold, long minExamples) {
+    this.registry = registry;
+    this.window = window;
+    this.threshold = threshold;
+    this.minExamples = minExamples;
+  }
+
+  @Override
+  public PCollection<KV<String, String>> expand(PCollection<KV<String, float[]>> scored) {
+    return scored
+        .apply("DriftWindows", Window.into(FixedWindows.of(window)))
+        .apply("BinVectors", ParDo.of(new BinFn(registry)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), BinCounts.coder()))
+        .apply("CountBins", Combine.perKey(BinCountsFn.merging()))
+        .apply("JudgeWindows", ParDo.of(new JudgeFn(registry, threshold, minExamples)))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
+  }
+
+  /** Each worker's references by version; manifests are immutable, so they are read once. */
+  private static final class References {
+    private final String registry;
+    private final Map<String, Optional<DriftReference>> byVersion = new HashMap<>();
+
+    References(String registry) {
+      this.registry = registry;
+    }
+
+    Optional<DriftReference> of(String version) {
+      return byVersion.computeIfAbsent(
+          version,
+          v -> {
+            try {
+              return ModelRegistry.at(registry).describe(v).manifest().drift();
+            } catch (IOException e) {
+              throw new UncheckedIOException("cannot read the manifest of " + v, e);
+            }
+          });
+    }
+  }
+
+  /** Bins a vector against its version's reference; vectors of versions without one are counted. */
+  static final class BinFn extends DoFn<KV<String, float[]>, KV<String, BinCounts>> {
+    private static final Logger LOG = LoggerFactory.getLogger(BinFn.class);
+    private final String registry;
+    private final Counter unmonitored =
+        Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_unmonitored");
+    private transient References references;
+    private transient Set<String> warned;
+
+    BinFn(String registry) {
+      this.registry = registry;
+    }
+
+    @Setup
+    public void setup() {
+      references = new References(registry);
+      warned = new HashSet<>();
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, float[]> scored, OutputReceiver<KV<String, BinCounts>> out) {
+      Optional<DriftReference> reference = references.of(scored.getKey());
+      if (reference.isEmpty()) {
+        if (warned.add(scored.getKey())) {
+          LOG.warn(
+              "model {} has no drift reference in its manifest: its predictions are not"
+                  + " monitored for drift (retrain with freshet train to add one)",
+              scored.getKey());
+        }
+        unmonitored.inc();
+        return;
+      }
+      out.output(KV.of(scored.getKey(), BinCounts.of(reference.get().bin(scored.getValue()))));
+    }
+  }
+
+  /** PSI and KS of a version's window; metrics; a drift event per feature over the threshold. */
+  static final class JudgeFn extends DoFn<KV<String, BinCounts>, KV<String, String>> {
+    private static final Logger LOG = LoggerFactory.getLogger(JudgeFn.class);
+    private final String registry;
+    private final double threshold;
+    private final long minExamples;
+    private final Counter windows = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_windows");
+    private final Counter tooSmall =
+        Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_windows_too_small");
+    private final Counter events = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_events");
+    private transient References references;
+
+    JudgeFn(String registry, double threshold, long minExamples) {
+      this.registry = registry;
+      this.threshold = threshold;
+      this.minExamples = minExamples;
+    }
+
+    @Setup
+    public void setup() {
+      references = new References(registry);
+    }
+
+    @ProcessElement
+    public void process(
+        @Element KV<String, BinCounts> counts,
+        IntervalWindow window,
+        OutputReceiver<KV<String, String>> out) {
+      String version = counts.getKey();
+      BinCounts histogram = counts.getValue();
+      if (histogram.examples() < minExamples) {
+        tooSmall.inc();
+        return;
+      }
+      DriftReference reference = references.of(version).orElseThrow();
+      windows.inc();
+      List<FeatureDrift> features = DriftStatistics.compare(reference, histogram);
+      LOG.info(
+          "drift window [{}, {}) of {}: {} events, PSI {}",
+          isoTime(window.start()),
+          isoTime(window.end()),
+          version,
+          histogram.examples(),
+          features.stream()
+              .map(d -> String.format("%s %.3f", d.feature(), d.psi()))
+              .collect(Collectors.joining(", ")));
+      for (FeatureDrift drift : features) {
+        Metrics.gauge(ParseEvents.METRICS_NAMESPACE, "drift_psi_milli_" + drift.feature())
+            .set(Math.round(drift.psi() * 1000));
+        if (!Double.isNaN(drift.ks())) {
+          Metrics.gauge(ParseEvents.METRICS_NAMESPACE, "drift_ks_milli_" + drift.feature())
+              .set(Math.round(drift.ks() * 1000));
+        }
+        if (drift.psi() >= threshold) {
+          events.inc();
+          LOG.warn(
+              "drift: {} of {} in [{}, {}): PSI {} (threshold {}), {} events",
+              drift.feature(),
+              version,
+              isoTime(window.start()),
+              isoTime(window.end()),
+              String.format("%.3f", drift.psi()),
+              threshold,
+              drift.examples());
+          out.output(KV.of(version, event(version, drift, window, reference).toString()));
+        }
+      }
+    }
+
+    private ObjectNode event(
+        String version, FeatureDrift drift, IntervalWindow window, DriftReference reference) {
+      ObjectNode event =
+          ModelEvents.event(ModelEvents.DRIFT, version, "serve")
+              .put("feature", drift.feature())
+              .put("psi", drift.psi());
+      if (Double.isNaN(drift.ks())) {
+        event.putNull("ks");
+      } else {
+        event.put("ks", drift.ks());
+      }
+      return event
+          .put("threshold", threshold)
+          .put("window_start", isoTime(window.start()))
+          .put("window_end", isoTime(window.end()))
+          .put("examples", drift.examples())
+          .put("reference_examples", reference.examples());
+    }
+  }
+
+  /** As the other model events write times: ISO-8601, UTC, no trailing zero millis. */
+  private static String isoTime(org.joda.time.Instant time) {
+    return java.time.Instant.ofEpochMilli(time.getMillis()).toString();
+  }
+}
