@@ -14,6 +14,7 @@ import dev.freshet.model.registry.ModelStatus;
 import dev.freshet.model.registry.ModelVersion;
 import dev.freshet.model.training.ClassifierTrainer;
 import dev.freshet.pipelines.kafka.ModelEvents;
+import dev.freshet.transforms.drift.DriftReference;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -109,6 +110,13 @@ final class CandidateLearner implements AutoCloseable {
 
   private BinaryClassifier working;
   private PlattCalibration baseCalibration;
+
+  /**
+   * The lineage's drift reference, inherited from the base version: serve's drift monitor keeps
+   * comparing the traffic with the data the lineage was first trained on.
+   */
+  private DriftReference driftReference;
+
   private String baseVersion;
   private long examples;
   private long labelHighWater;
@@ -195,6 +203,7 @@ final class CandidateLearner implements AutoCloseable {
       }
       working = copy;
       baseCalibration = model.calibration();
+      driftReference = base.manifest().driftReference();
       baseVersion = version;
       Map<String, Double> metrics = base.manifest().metrics();
       examples = metrics.getOrDefault(EXAMPLES_METRIC, 0.0).longValue();
@@ -335,7 +344,8 @@ final class CandidateLearner implements AutoCloseable {
                         Instant.ofEpochMilli(minEventTime),
                         Instant.ofEpochMilli(maxEventTime),
                         examplesSinceBase),
-                    metrics));
+                    metrics,
+                    driftReference));
         event = ModelEvents.event(ModelEvents.CANDIDATE, id, "learn").put("parent", baseVersion);
         LOG.info("candidate {} passed the offline gate and is registered", id);
         // Continue from the registered candidate: its examples are now part of the lineage.
