@@ -50,7 +50,8 @@ import org.slf4j.LoggerFactory;
  * <p>A window is judged once, when the watermark passes its end (the default trigger); vectors that
  * arrive behind the watermark after that are not counted. Windows with fewer than {@code
  * minExamples} vectors are counted ({@code freshet:drift_windows_too_small}) and not judged.
- * Versions without a reference (registered before drift monitoring, or by the learner) are skipped
+ * Versions without a reference (registered before drift monitoring; the learner's candidates
+ * inherit their lineage's) are skipped
  * and counted ({@code freshet:drift_unmonitored}). Metrics, namespace {@code freshet}: gauges
  * {@code drift_psi_milli_<feature>} and {@code drift_ks_milli_<feature>} (the latest judged
  * window's PSI and KS times 1000; Beam gauges hold integers), counters {@code drift_windows} and
