@@ -6,6 +6,7 @@ import dev.freshet.pipelines.kafka.ReplayCommand;
 import dev.freshet.pipelines.learn.LearnCommand;
 import dev.freshet.pipelines.local.LocalRunCommand;
 import dev.freshet.pipelines.serve.ServeCommand;
+import dev.freshet.pipelines.skew.SkewCheckCommand;
 import dev.freshet.pipelines.train.ModelsCommand;
 import dev.freshet.pipelines.train.TrainCommand;
 import java.io.PrintWriter;
@@ -28,6 +29,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.Serve.class,
       Freshet.Learn.class,
       Freshet.Archive.class,
+      Freshet.SkewCheck.class,
       ModelsCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
@@ -118,6 +120,17 @@ public final class Freshet implements Callable<Integer> {
     @Override
     int run(String[] args) throws Exception {
       return ArchiveCommand.run(args, System.out);
+    }
+  }
+
+  @Command(
+      name = "skew-check",
+      description =
+          "Compare feature vectors of the bounded and streaming paths, and logged predictions' vectors with recomputed ones; exit 1 on skew (--help lists the options).")
+  static final class SkewCheck extends BeamCommand {
+    @Override
+    int run(String[] args) throws Exception {
+      return SkewCheckCommand.run(args, System.out);
     }
   }
 

@@ -51,11 +51,10 @@ import org.slf4j.LoggerFactory;
  * arrive behind the watermark after that are not counted. Windows with fewer than {@code
  * minExamples} vectors are counted ({@code freshet:drift_windows_too_small}) and not judged.
  * Versions without a reference (registered before drift monitoring; the learner's candidates
- * inherit their lineage's) are skipped
- * and counted ({@code freshet:drift_unmonitored}). Metrics, namespace {@code freshet}: gauges
- * {@code drift_psi_milli_<feature>} and {@code drift_ks_milli_<feature>} (the latest judged
- * window's PSI and KS times 1000; Beam gauges hold integers), counters {@code drift_windows} and
- * {@code drift_events}.
+ * inherit their lineage's) are skipped and counted ({@code freshet:drift_unmonitored}). Metrics,
+ * namespace {@code freshet}: gauges {@code drift_psi_milli_<feature>} and {@code
+ * drift_ks_milli_<feature>} (the latest judged window's PSI and KS times 1000; Beam gauges hold
+ * integers), counters {@code drift_windows} and {@code drift_events}.
  */
 final class DriftMonitor
     extends PTransform<PCollection<KV<String, float[]>>, PCollection<KV<String, String>>> {
