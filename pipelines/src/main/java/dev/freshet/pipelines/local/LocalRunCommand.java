@@ -124,12 +124,7 @@ public final class LocalRunCommand {
     RunOptions options =
         PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(RunOptions.class);
     if (options.getLoop()) {
-      for (String loopDefault : LOOP_DEFAULTS) {
-        String name = loopDefault.substring(0, loopDefault.indexOf('=') + 1);
-        if (all.stream().noneMatch(arg -> arg.startsWith(name))) {
-          all.add(loopDefault);
-        }
-      }
+      all = withDefaults(all, LOOP_DEFAULTS);
     }
     if (options.getDomain() != Domain.FRAUD) {
       throw new IllegalArgumentException(
@@ -253,7 +248,11 @@ public final class LocalRunCommand {
     out.printf(
         "%n[4/5] serve%s: starting...%n",
         options.getLoop() ? " (routing " + options.getRouting() + ") and learn" : "");
-    PipelineResult serving = ServeCommand.start(options, indented(out));
+    List<String> running = sideBySide(args, flink);
+    PipelineResult serving =
+        ServeCommand.start(
+            PipelineOptionsFactory.fromArgs(running.toArray(new String[0])).as(RunOptions.class),
+            indented(out));
     PipelineResult learning = null;
     RunReport report = new RunReport(spec.events().name());
     LoopReport loop = new LoopReport(first);
@@ -269,17 +268,18 @@ public final class LocalRunCommand {
                 options.getDeadLettersTopic(),
                 options.getModelEventsTopic()))) {
       if (options.getLoop()) {
-        learning = LearnCommand.start(learnOptions(args), indented(out));
+        learning = LearnCommand.start(learnOptions(running), indented(out));
       }
       Consumer<ConsumerRecord<String, String>> sink =
           r -> {
             if (r.topic().equals(options.getPredictionsTopic())) {
               report.prediction(Prediction.parse(r.value()), System.currentTimeMillis());
             } else if (r.topic().equals(options.getModelEventsTopic())) {
+              // Where the served stream was (not the replay): serve may lag behind the replay.
               loop.record(
                       readTree(r.value()),
                       (System.nanoTime() - replayStart.get()) / 1_000_000,
-                      streamTime.get())
+                      report.servedUpTo() > 0 ? report.servedUpTo() : streamTime.get())
                   .ifPresent(out::println);
             } else {
               JsonNode dead = readTree(r.value());
@@ -521,6 +521,30 @@ public final class LocalRunCommand {
       }
     }
     return scored;
+  }
+
+  /**
+   * Options for serve and learn running side by side: on Flink one task slot each unless {@code
+   * --parallelism} is given (on 2 cores, parallelism 2 was slower for serve: its slots compete with
+   * each other, the broker and the replay; docs/benchmarks/serve.md), and no defensive copies
+   * between chained operators (Beam DoFns must not mutate their input).
+   */
+  private static List<String> sideBySide(List<String> args, boolean flink) {
+    return flink ? withDefaults(args, List.of("--parallelism=1", "--fasterCopy=true")) : args;
+  }
+
+  /**
+   * {@code given} plus each of {@code defaults} ({@code --name=value}) whose option is not given.
+   */
+  private static List<String> withDefaults(List<String> given, List<String> defaults) {
+    List<String> all = new ArrayList<>(given);
+    for (String d : defaults) {
+      String name = d.substring(0, d.indexOf('=') + 1);
+      if (given.stream().noneMatch(a -> a.startsWith(name))) {
+        all.add(d);
+      }
+    }
+    return all;
   }
 
   /** Learn's options: those given to the run, with a consumer group of its own. */

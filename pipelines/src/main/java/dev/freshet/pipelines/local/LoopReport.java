@@ -13,8 +13,8 @@ import java.util.Optional;
 /**
  * The continual-learning loop as {@code freshet run} saw it on {@code model-events}: candidates,
  * rejections, promotions and roll-backs, each with the wall-clock time it arrived and how far the
- * replayed stream had got. Versions get short names in order of appearance ({@code #1} is the
- * trained model).
+ * served stream had got (the latest event time among the predictions read back). Versions get short
+ * names in order of appearance ({@code #1} is the trained model).
  */
 final class LoopReport {
   /** One decision of the loop, where it happened in wall-clock and stream time. */

@@ -26,6 +26,7 @@ final class RunReport {
   private long duplicates;
   private long unmatched;
   private long deadLetters;
+  private long servedUpTo;
 
   /** A report where dead letters from {@code eventSource} are the events' own. */
   RunReport(String eventSource) {
@@ -46,6 +47,7 @@ final class RunReport {
       return;
     }
     perVersion.merge(p.modelVersion(), 1L, Long::sum);
+    servedUpTo = Math.max(servedUpTo, p.eventTimeMillis());
     Long sentAt = sentAtMillis.get(p.eventId());
     if (sentAt == null) {
       unmatched++;
@@ -60,6 +62,11 @@ final class RunReport {
       deadLetters++;
     }
     deadByReason.merge(source + " " + reason, 1L, Long::sum);
+  }
+
+  /** The latest event time among the predictions consumed (0 before the first). */
+  synchronized long servedUpTo() {
+    return servedUpTo;
   }
 
   synchronized long predictions() {
