@@ -84,7 +84,7 @@ public final class LocalRunCommand {
   private static final List<String> LOOP_DEFAULTS =
       List.of("--routing=" + Routing.SHADOW, "--maxNeRegression=0.5");
 
-  private static final long PROGRESS_NANOS = 2_000_000_000L;
+  private static final long PROGRESS_NANOS = 10_000_000_000L;
   private static final int SCORING_BATCH = 1024;
   private static final int CHART_SLICES = 30;
 
