@@ -2,6 +2,7 @@ package dev.freshet.pipelines;
 
 import dev.freshet.pipelines.archive.ArchiveCommand;
 import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.freshness.FreshnessCommand;
 import dev.freshet.pipelines.kafka.ReplayCommand;
 import dev.freshet.pipelines.learn.LearnCommand;
 import dev.freshet.pipelines.local.LocalRunCommand;
@@ -30,6 +31,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.Learn.class,
       Freshet.Archive.class,
       Freshet.SkewCheck.class,
+      Freshet.Freshness.class,
       ModelsCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
@@ -131,6 +133,17 @@ public final class Freshet implements Callable<Integer> {
     @Override
     int run(String[] args) throws Exception {
       return SkewCheckCommand.run(args, System.out);
+    }
+  }
+
+  @Command(
+      name = "freshness",
+      description =
+          "What model freshness is worth: replay a labelled stream with prequential evaluation under update policies (static ... continual, retrain) and report NE, AUC and compute per policy (--help lists the options).")
+  static final class Freshness extends BeamCommand {
+    @Override
+    int run(String[] args) throws Exception {
+      return FreshnessCommand.run(args, System.out);
     }
   }
 

@@ -34,8 +34,11 @@ import org.slf4j.LoggerFactory;
  * ModelConfig#seed()} at the start of each run and the shuffling uses its own seeded generator, so
  * the same data and seed give identical parameters, bit for bit, with one PyTorch intra-op thread
  * ({@code -Dai.djl.pytorch.num_threads=1}, as the tests run); with more threads the embedding
- * gradients may be summed in another order, which changes the last bits. The engine seed is
- * process-global: do not train two models concurrently in one JVM when you need that guarantee.
+ * gradients may be summed in another order, which changes the last bits.
+ *
+ * <p>Thread-safe: the engine seed and DJL's PyTorch gradient collector are process-global (a second
+ * collector fails with "already collecting"), so trainings in one JVM take turns on one lock, each
+ * from its seeding to its last step; scoring on other threads goes on meanwhile.
  *
  * <p>With {@link CalibrationMethod#PLATT} the last {@link ModelConfig#calibrationFraction()} of a
  * seeded shuffle is held out from gradient steps and used to fit the calibration (if it holds at
@@ -44,6 +47,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClassifierTrainer {
   static final int MIN_CALIBRATION_EXAMPLES = 20;
+  private static final Object ENGINE = new Object();
   private static final Logger LOG = LoggerFactory.getLogger(ClassifierTrainer.class);
 
   private final ModelConfig config;
@@ -67,9 +71,11 @@ public final class ClassifierTrainer {
   public BinaryClassifier train(FeatureLayout layout, float[][] features, float[] labels) {
     Split split = split(features, labels);
     NormalizationStats stats = NormalizationStats.fit(layout, split.trainRows(features));
-    BinaryClassifier model =
-        BinaryClassifier.initialize(layout, config, stats, PlattCalibration.identity());
-    return fit(model, features, labels, split);
+    synchronized (ENGINE) {
+      BinaryClassifier model =
+          BinaryClassifier.initialize(layout, config, stats, PlattCalibration.identity());
+      return fit(model, features, labels, split);
+    }
   }
 
   /**
@@ -92,8 +98,10 @@ public final class ClassifierTrainer {
         config.refitNormalization()
             ? NormalizationStats.fit(parent.layout(), split.trainRows(features))
             : parent.normalization();
-    BinaryClassifier model = parent.copyWith(config, stats, PlattCalibration.identity());
-    return fit(model, features, labels, split);
+    synchronized (ENGINE) {
+      BinaryClassifier model = parent.copyWith(config, stats, PlattCalibration.identity());
+      return fit(model, features, labels, split);
+    }
   }
 
   private BinaryClassifier fit(

@@ -13,6 +13,7 @@ import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.training.ClassifierTrainer;
 import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.features.FeaturesOptions;
 import dev.freshet.pipelines.features.FeaturesPipeline;
 import dev.freshet.pipelines.learn.SmokeTestSet;
 import dev.freshet.pipelines.train.TrainingExamples.Example;
@@ -99,7 +100,7 @@ public final class TrainCommand {
    * each, see {@link TrainingExamples}); the column statistics go to {@code statsPath}.
    */
   public static PCollection<String> examples(
-      Pipeline p, TrainOptions options, FeatureSpec spec, String statsPath) {
+      Pipeline p, FeaturesOptions options, FeatureSpec spec, String statsPath) {
     FeaturesPipeline.Outputs outputs = FeaturesPipeline.build(p, options, spec, statsPath);
     return outputs
         .features()
@@ -225,7 +226,8 @@ public final class TrainCommand {
         m.positives());
   }
 
-  static ModelConfig config(TrainOptions options) {
+  /** The model configuration of {@code options}; a bad value fails naming its option. */
+  public static ModelConfig config(ModelOptions options) {
     List<Integer> layers = new ArrayList<>();
     for (String part : options.getHiddenLayers().split(",")) {
       try {

@@ -27,8 +27,10 @@ import org.apache.beam.sdk.values.TupleTag;
 
 /**
  * Featured events + their natural labels → training examples, one JSON line each: {@code
- * {"event_id", "event_time" (epoch ms), "label" (0/1), "features": [...]}}. Joined per event id in
- * buckets (see {@link KeyBuckets}); an event without a label (a duplicate) is left out.
+ * {"event_id", "event_time" (epoch ms), "label" (0/1), "label_time" (epoch ms, when the label
+ * became known), "features": [...]}}. Joined per event id in buckets (see {@link KeyBuckets}); an
+ * event without a label (a duplicate) is left out. The label time is what a replay needs to train
+ * on an example only once its label would have been known ({@code freshet freshness}).
  */
 public final class TrainingExamples
     extends PTransform<PCollection<FeaturedEvent>, PCollection<String>> {
@@ -120,7 +122,11 @@ public final class TrainingExamples
 
     @ProcessElement
     public void process(@Element Labeled<Row> l, OutputReceiver<KV<String, String>> out) {
-      out.output(KV.of(l.value().getString(idField), l.positive() ? "1" : "0"));
+      // "<label>@<label time>": never starts with '{', which marks the vector part.
+      out.output(
+          KV.of(
+              l.value().getString(idField),
+              (l.positive() ? "1" : "0") + "@" + l.labelTimeMillis()));
     }
   }
 
@@ -142,7 +148,9 @@ public final class TrainingExamples
         if (vector != null && label != null) {
           ObjectNode n = (ObjectNode) JSON.readTree(vector);
           n.put("event_id", e.getKey());
-          n.put("label", Float.parseFloat(label));
+          int at = label.indexOf('@');
+          n.put("label", Float.parseFloat(label.substring(0, at)));
+          n.put("label_time", Long.parseLong(label.substring(at + 1)));
           out.output(n.toString());
         }
       }

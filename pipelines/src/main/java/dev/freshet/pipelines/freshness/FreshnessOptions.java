@@ -1,0 +1,84 @@
+package dev.freshet.pipelines.freshness;
+
+import dev.freshet.pipelines.features.FeaturesOptions;
+import dev.freshet.pipelines.train.ModelOptions;
+import org.apache.beam.sdk.options.Default;
+import org.apache.beam.sdk.options.Description;
+
+/**
+ * Options of the {@code freshness} experiment: the data and spec options of {@code features}, the
+ * model options of {@code train} (for the initial model), and how the stream is replayed. {@code
+ * --output} is where the report goes (the featured events are not written).
+ */
+public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
+  @Description(
+      "Update policies to compare, comma separated: static, monthly (30d), weekly, daily, hourly,"
+          + " every-<duration> (warm starts on the labels known since the last update), continual"
+          + " (warm start per micro-batch), retrain-<period> (from scratch on a trailing window).")
+  @Default.String("static,monthly,weekly,daily,hourly,continual,retrain-monthly,retrain-weekly")
+  String getPolicies();
+
+  void setPolicies(String value);
+
+  @Description(
+      "The start of the stream that only trains the initial model (never scored): a share of the"
+          + " stream's time span such as 10%, or a duration such as 14d.")
+  @Default.String("10%")
+  String getWarmup();
+
+  void setWarmup(String value);
+
+  @Description("Newly labelled examples per update of the continual policy.")
+  @Default.Integer(1000)
+  int getMicroBatchSize();
+
+  void setMicroBatchSize(int value);
+
+  @Description(
+      "A warm start waits for at least this many new labels (they carry over to the next update"
+          + " point): every update starts a fresh Adam state whose first steps move each weight by"
+          + " about the learning rate, so tiny batches would weigh far more per example.")
+  @Default.Integer(500)
+  int getMinUpdateExamples();
+
+  void setMinUpdateExamples(int value);
+
+  @Description("Passes over the new examples in a warm-start update.")
+  @Default.Integer(1)
+  int getUpdateEpochs();
+
+  void setUpdateEpochs(int value);
+
+  @Description("Learning rate of a warm-start update relative to --learningRate (learn uses 0.1).")
+  @Default.Double(0.1)
+  double getUpdateLearningRateFactor();
+
+  void setUpdateLearningRateFactor(double value);
+
+  @Description(
+      "Trailing window of event time a retrain from scratch trains on (examples whose labels are"
+          + " known), e.g. 14d.")
+  @Default.String("14d")
+  String getRetrainWindow();
+
+  void setRetrainWindow(String value);
+
+  @Description("Passes of a retrain from scratch over its window.")
+  @Default.Integer(2)
+  int getRetrainEpochs();
+
+  void setRetrainEpochs(int value);
+
+  @Description("Equal slices of evaluated stream time in the chart and the CSV's per-slice rows.")
+  @Default.Integer(40)
+  int getChartSlices();
+
+  void setChartSlices(int value);
+
+  @Description(
+      "Directory for the working files (the labelled examples as JSON lines, per-policy results);"
+          + " defaults to <output>/work.")
+  String getWorkDir();
+
+  void setWorkDir(String value);
+}

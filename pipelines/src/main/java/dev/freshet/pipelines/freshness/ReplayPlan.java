@@ -1,0 +1,48 @@
+package dev.freshet.pipelines.freshness;
+
+import dev.freshet.model.FeatureLayout;
+import dev.freshet.model.ModelConfig;
+import java.io.Serializable;
+
+/**
+ * What every policy of one experiment shares: the feature layout, when evaluation starts (the
+ * initial model is trained on the labels known by then), the stream's end, the chart's slices, and
+ * the training settings.
+ *
+ * @param evaluationStartMillis examples with an earlier event time are the warm-up: trained on by
+ *     the initial model (those labelled by this time), never scored
+ * @param endMillis one past the last event time; the chart's slices divide {@code [evaluation
+ *     start, end)} equally
+ * @param initial the configuration of the initial model
+ * @param retrain the configuration of a retrain from scratch
+ * @param update the configuration of a warm-start update (usually one pass at a lower rate)
+ * @param microBatchSize newly labelled examples per update of the continual policy
+ * @param minUpdateExamples a warm start waits until at least this many new labels are known
+ * @param retrainWindowMillis a retrain from scratch uses the examples of this trailing window of
+ *     event time whose labels are known
+ */
+public record ReplayPlan(
+    FeatureLayout layout,
+    long evaluationStartMillis,
+    long endMillis,
+    int slices,
+    ModelConfig initial,
+    ModelConfig retrain,
+    ModelConfig update,
+    int microBatchSize,
+    int minUpdateExamples,
+    long retrainWindowMillis)
+    implements Serializable {
+
+  /** The chart slice of event time {@code t} (at or after the evaluation start). */
+  public int sliceOf(long t) {
+    double width = (endMillis - evaluationStartMillis) / (double) slices;
+    return (int) Math.min(slices - 1, Math.max(0, (t - evaluationStartMillis) / width));
+  }
+
+  /** Start of slice {@code i}, epoch ms. */
+  public long sliceStart(int i) {
+    return evaluationStartMillis
+        + Math.round(i * (endMillis - evaluationStartMillis) / (double) slices);
+  }
+}
