@@ -5,7 +5,7 @@ import org.apache.beam.sdk.options.Description;
 /** Options of the {@code features} pipeline: which data, which spec, where to write. */
 public interface FeaturesOptions extends SpecOptions {
   @Description(
-      "Events: a JSON-lines (.jsonl, .json, .gz) or Parquet (.parquet) file pattern; defaults to the domain's test data.")
+      "Events: a JSON-lines (.jsonl, .json, .gz), CSV with a header line (.csv, .csv.gz) or Parquet (.parquet) file pattern; defaults to the domain's test data.")
   String getEvents();
 
   void setEvents(String value);

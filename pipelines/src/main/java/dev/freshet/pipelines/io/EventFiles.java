@@ -6,15 +6,18 @@ import dev.freshet.transforms.events.ParseResult;
 import java.util.Locale;
 import java.util.Map;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
+import org.apache.beam.sdk.io.FileIO;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.io.parquet.ParquetIO;
 import org.apache.beam.sdk.transforms.PTransform;
+import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Reads a bounded file of records (JSON lines, optionally gzipped, or Parquet) and parses it with
- * the same rules as a Kafka topic: valid rows stamped with event time, and dead letters.
+ * Reads a bounded file of records (JSON lines, optionally gzipped, CSV with a header line, or
+ * Parquet) and parses it with the same rules as a Kafka topic: valid rows stamped with event time,
+ * and dead letters.
  *
  * <pre>{@code
  * ParseResult events = p.apply("ReadEvents", EventFiles.read(spec.events()).from("gs://b/events/*.parquet"));
@@ -25,7 +28,9 @@ public final class EventFiles extends PTransform<PBegin, ParseResult> {
   public enum Format {
     AUTO,
     JSONL,
-    PARQUET
+    PARQUET,
+    /** Comma-separated values with a header line naming the fields. */
+    CSV
   }
 
   /**
@@ -58,11 +63,16 @@ public final class EventFiles extends PTransform<PBegin, ParseResult> {
     return new EventFiles(schema, pattern, fileFormat);
   }
 
-  /** The format of {@code pattern}: Parquet for {@code .parquet}, JSON lines otherwise. */
+  /**
+   * The format of {@code pattern}: Parquet for {@code .parquet}, CSV for {@code .csv} (optionally
+   * gzipped), JSON lines otherwise.
+   */
   public static Format detect(String filePattern) {
-    return filePattern.toLowerCase(Locale.ROOT).endsWith(".parquet")
-        ? Format.PARQUET
-        : Format.JSONL;
+    String name = filePattern.toLowerCase(Locale.ROOT);
+    if (name.endsWith(".parquet")) {
+      return Format.PARQUET;
+    }
+    return name.endsWith(".csv") || name.endsWith(".csv.gz") ? Format.CSV : Format.JSONL;
   }
 
   @Override
@@ -72,14 +82,21 @@ public final class EventFiles extends PTransform<PBegin, ParseResult> {
     }
     Format f = format == Format.AUTO ? detect(pattern) : format;
     PCollection<String> lines =
-        f == Format.PARQUET
-            ? begin.apply(
-                "ReadParquet",
-                ParquetIO.parseGenericRecords(AvroJson::toJson)
-                    .withCoder(StringUtf8Coder.of())
-                    .withConfiguration(GENERIC_AVRO)
-                    .from(pattern))
-            : begin.apply("ReadLines", TextIO.read().from(pattern));
+        switch (f) {
+          case PARQUET ->
+              begin.apply(
+                  "ReadParquet",
+                  ParquetIO.parseGenericRecords(AvroJson::toJson)
+                      .withCoder(StringUtf8Coder.of())
+                      .withConfiguration(GENERIC_AVRO)
+                      .from(pattern));
+          case CSV ->
+              begin
+                  .apply("MatchCsv", FileIO.match().filepattern(pattern))
+                  .apply("OpenCsv", FileIO.readMatches())
+                  .apply("CsvToJson", ParDo.of(new CsvToJson(schema)));
+          default -> begin.apply("ReadLines", TextIO.read().from(pattern));
+        };
     return lines.apply("Parse", ParseEvents.json(schema).withSource(schema.name()));
   }
 }

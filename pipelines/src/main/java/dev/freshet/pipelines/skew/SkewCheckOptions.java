@@ -17,7 +17,7 @@ public interface SkewCheckOptions extends SpecOptions {
   }
 
   @Description(
-      "Events: a JSON-lines (.jsonl, .json, .gz) or Parquet (.parquet) file pattern; defaults to the domain's test data.")
+      "Events: a JSON-lines (.jsonl, .json, .gz), CSV with a header line (.csv, .csv.gz) or Parquet (.parquet) file pattern; defaults to the domain's test data.")
   String getEvents();
 
   void setEvents(String value);

@@ -160,7 +160,8 @@ public class FeaturesCommandTest {
         .contains("--domain")
         .contains("Example domain whose test data and spec are the defaults: FRAUD or FLIGHTS.")
         .contains("--events")
-        .contains("Events: a JSON-lines (.jsonl, .json, .gz) or Parquet (.parquet) file pattern")
+        .contains(
+            "Events: a JSON-lines (.jsonl, .json, .gz), CSV with a header line (.csv, .csv.gz) or Parquet (.parquet) file pattern")
         .contains("--outcomes")
         .contains("Outcomes (labels) file pattern, same formats as --events")
         .contains("--spec")

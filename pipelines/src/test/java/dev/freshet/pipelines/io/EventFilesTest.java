@@ -2,6 +2,8 @@ package dev.freshet.pipelines.io;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.testdata.FraudGenerator;
 import dev.freshet.testdata.FraudJsonl;
@@ -37,6 +39,8 @@ import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TypeDescriptors;
+import org.apache.commons.csv.CSVFormat;
+import org.apache.commons.csv.CSVPrinter;
 import org.apache.parquet.avro.AvroParquetWriter;
 import org.apache.parquet.hadoop.ParquetFileWriter;
 import org.apache.parquet.hadoop.ParquetWriter;
@@ -126,6 +130,66 @@ public class EventFilesTest {
                 .rows()
                 .apply("ParquetOutcomeStamps", ParDo.of(new WrongTimestampFn("outcome_time"))))
         .empty();
+    p.run().waitUntilFinish();
+  }
+
+  /**
+   * CSV with a header line gives the same rows as the JSON lines it was written from; a cell of the
+   * wrong type, a missing required field and a ragged row become dead letters with their reasons.
+   */
+  @Test
+  public void csvGivesTheSameRowsAsJsonLinesAndBadRowsBecomeDeadLetters() throws IOException {
+    Path dir = tmp.newFolder("csv").toPath();
+    FraudGenerator generator =
+        FraudGenerator.builder().seed(5).events(200).eventsPerSecond(0.05).build();
+    GenerateFraud.write(
+        generator,
+        dir,
+        GenerateFraud.Format.jsonl,
+        new PrintStream(OutputStream.nullOutputStream()));
+    List<String> lines = Files.readAllLines(dir.resolve("events.jsonl"));
+    List<String> header = spec.events().fieldNames();
+    Path csv = dir.resolve("events.csv");
+    ObjectMapper json = new ObjectMapper();
+    try (CSVPrinter out =
+        new CSVPrinter(
+            Files.newBufferedWriter(csv),
+            CSVFormat.DEFAULT.builder().setHeader(header.toArray(new String[0])).get())) {
+      for (String line : lines) {
+        JsonNode n = json.readTree(line);
+        List<String> row = new ArrayList<>();
+        for (String field : header) {
+          row.add(n.hasNonNull(field) ? n.get(field).asText() : "");
+        }
+        out.printRecord(row);
+      }
+      JsonNode first = json.readTree(lines.get(0));
+      List<String> wrongType = new ArrayList<>();
+      List<String> noCard = new ArrayList<>();
+      for (String field : header) {
+        String value = first.hasNonNull(field) ? first.get(field).asText() : "";
+        wrongType.add(
+            field.equals("event_id") ? "bad-amount" : field.equals("amount") ? "twelve" : value);
+        noCard.add(field.equals("event_id") ? "bad-card" : field.equals("card_id") ? "" : value);
+      }
+      out.printRecord(wrongType);
+      out.printRecord(noCard);
+      out.printRecord("ragged", "row");
+    }
+
+    ParseResult parsed = p.apply(EventFiles.read(spec.events()).from(csv.toString()));
+    PAssert.that("csv rows", parsed.rows()).containsInAnyOrder(parseAll(spec.events(), lines));
+    PAssert.that(
+            "dead letter reasons",
+            parsed
+                .deadLetters()
+                .apply(
+                    "Reasons",
+                    MapElements.into(TypeDescriptors.strings()).via(d -> d.reason().name())))
+        .containsInAnyOrder(
+            DeadLetterReason.WRONG_TYPE.name(),
+            DeadLetterReason.MISSING_FIELD.name(),
+            DeadLetterReason.MALFORMED_JSON.name());
     p.run().waitUntilFinish();
   }
 

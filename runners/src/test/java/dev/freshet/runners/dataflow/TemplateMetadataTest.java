@@ -92,7 +92,7 @@ public class TemplateMetadataTest {
   @Test
   public void anUndescribedOptionIsReported() throws IOException {
     assertThat(plant(FlexTemplate.TRAIN, m -> remove(m, "epochs")))
-        .anyMatch(p -> p.contains("option 'epochs' of TrainOptions is not described"));
+        .anyMatch(p -> p.contains("option 'epochs' of ModelOptions is not described"));
   }
 
   @Test
