@@ -2,8 +2,22 @@ package dev.freshet.pipelines;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.freshet.pipelines.archive.ArchiveOptions;
+import dev.freshet.pipelines.features.FeaturesOptions;
+import dev.freshet.pipelines.features.SpecOptions;
+import dev.freshet.pipelines.freshness.FreshnessOptions;
+import dev.freshet.pipelines.kafka.KafkaOptions;
+import dev.freshet.pipelines.learn.LearnOptions;
+import dev.freshet.pipelines.local.RunOptions;
+import dev.freshet.pipelines.serve.ServeOptions;
+import dev.freshet.pipelines.skew.SkewCheckOptions;
+import dev.freshet.pipelines.train.ModelOptions;
+import dev.freshet.pipelines.train.TrainOptions;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.util.List;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -49,5 +63,30 @@ public class FreshetTest {
             "--numShards=0");
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).startsWith("error: --numShards must be between 1 and 1024, got 0");
+  }
+
+  /**
+   * Every command's options together in one JVM, as in the tests and in a user's pipeline that
+   * reuses several: Beam refuses an option declared twice with different defaults or types.
+   */
+  @Test
+  public void allOptionsInterfacesAgreeOnSharedOptions() {
+    List<Class<? extends PipelineOptions>> all =
+        List.of(
+            SpecOptions.class,
+            FeaturesOptions.class,
+            ModelOptions.class,
+            TrainOptions.class,
+            KafkaOptions.class,
+            ServeOptions.class,
+            LearnOptions.class,
+            RunOptions.class,
+            ArchiveOptions.class,
+            SkewCheckOptions.class,
+            FreshnessOptions.class);
+    all.forEach(PipelineOptionsFactory::register);
+    for (Class<? extends PipelineOptions> options : all) {
+      assertThat(PipelineOptionsFactory.fromArgs().as(options)).as(options.getName()).isNotNull();
+    }
   }
 }

@@ -188,7 +188,7 @@ public final class FreshnessCommand {
   /** Validated settings; a bad value fails naming its option. */
   static ReplaySettings settings(FreshnessOptions options, FeatureSpec spec) {
     ModelConfig initial = TrainCommand.config(options);
-    positive(options.getMicroBatchSize(), "--microBatchSize");
+    positive(options.getContinualBatchSize(), "--continualBatchSize");
     positive(options.getUpdateEpochs(), "--updateEpochs");
     positive(options.getMinUpdateExamples(), "--minUpdateExamples");
     positive(options.getRetrainEpochs(), "--retrainEpochs");
@@ -241,7 +241,7 @@ public final class FreshnessCommand {
         initial,
         retrain,
         update,
-        options.getMicroBatchSize(),
+        options.getContinualBatchSize(),
         options.getMinUpdateExamples(),
         window);
   }

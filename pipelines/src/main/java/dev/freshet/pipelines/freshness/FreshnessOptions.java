@@ -30,9 +30,9 @@ public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
 
   @Description("Newly labelled examples per update of the continual policy.")
   @Default.Integer(1000)
-  int getMicroBatchSize();
+  int getContinualBatchSize();
 
-  void setMicroBatchSize(int value);
+  void setContinualBatchSize(int value);
 
   @Description(
       "A warm start waits for at least this many new labels (they carry over to the next update"

@@ -54,7 +54,7 @@ public class FreshnessCommandTest {
                 "--events=" + fraud.resolve("events.jsonl"),
                 "--outcomes=" + fraud.resolve("outcomes.jsonl"),
                 "--warmup=35%",
-                "--microBatchSize=200",
+                "--continualBatchSize=200",
                 "--minUpdateExamples=200",
                 "--retrainWindow=4d",
                 "--retrainEpochs=8",
@@ -143,7 +143,8 @@ public class FreshnessCommandTest {
         .hasMessageContaining("--policies");
     assertThatThrownBy(() -> run("--warmup=150%")).hasMessageContaining("--warmup");
     assertThatThrownBy(() -> run("--retrainWindow=soon")).hasMessageContaining("--retrainWindow");
-    assertThatThrownBy(() -> run("--microBatchSize=0")).hasMessageContaining("--microBatchSize");
+    assertThatThrownBy(() -> run("--continualBatchSize=0"))
+        .hasMessageContaining("--continualBatchSize");
     assertThat(UpdatePolicy.parse("retrain-every-6h").periodMillis()).isEqualTo(6 * 3_600_000L);
   }
 
