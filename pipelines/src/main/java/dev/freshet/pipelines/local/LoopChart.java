@@ -161,10 +161,8 @@ final class LoopChart {
             chart,
             (d.streamMillis() - originMillis) / DAY_MILLIS,
             top * 0.93,
-            (d.type().equals(ModelEvents.PROMOTED) ? names.apply(d.version()) + " promoted" : "")
-                + (d.type().equals(ModelEvents.ROLLED_BACK)
-                    ? names.apply(d.version()) + " rolled back"
-                    : ""));
+            names.apply(d.version())
+                + (d.type().equals(ModelEvents.PROMOTED) ? " promoted" : " rolled back"));
       }
     }
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
