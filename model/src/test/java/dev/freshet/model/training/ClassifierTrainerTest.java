@@ -186,6 +186,68 @@ public class ClassifierTrainerTest {
     }
   }
 
+  @Test
+  public void continualTrainingCarriesTheOptimiserAcrossUpdates() {
+    // One mini-batch after a long run: a kept Adam has moment estimates that damp the step, a new
+    // Adam's first step moves every weight by about the learning rate whatever the gradient.
+    SyntheticData next = SyntheticData.generate(64, 6);
+    ModelConfig update = SMALL.toBuilder().epochs(1).build();
+    try (BinaryClassifier parent =
+            ClassifierTrainer.of(SMALL).train(SyntheticData.LAYOUT, train.features, train.labels);
+        ContinualTraining learner = ClassifierTrainer.of(update).continual(parent, 0)) {
+      learner.update(train.features, train.labels);
+      try (BinaryClassifier before = learner.snapshot()) {
+        learner.update(next.features, next.labels);
+        try (BinaryClassifier kept = learner.snapshot();
+            BinaryClassifier fresh =
+                ClassifierTrainer.of(update).continueFrom(before, next.features, next.labels)) {
+          assertThat(distance(kept, before)).isGreaterThan(0);
+          assertThat(distance(kept, before)).isLessThan(distance(fresh, before) / 2);
+        }
+      }
+      assertThat(learner.updates()).isEqualTo(2);
+      assertThat(learner.examples()).isEqualTo(train.features.length + 64L);
+    }
+  }
+
+  @Test
+  public void continualTrainingRampsUpItsLearningRate() {
+    SyntheticData first = SyntheticData.generate(256, 10);
+    ModelConfig update = SMALL.toBuilder().epochs(1).build();
+    try (BinaryClassifier parent =
+            ClassifierTrainer.of(SMALL).train(SyntheticData.LAYOUT, train.features, train.labels);
+        ContinualTraining ramped = ClassifierTrainer.of(update).continual(parent);
+        ContinualTraining direct = ClassifierTrainer.of(update).continual(parent, 0)) {
+      ramped.update(first.features, first.labels);
+      direct.update(first.features, first.labels);
+      // Four steps into a 50-step ramp: at most a tenth of the rate.
+      assertThat(distance(ramped.model(), parent)).isGreaterThan(0);
+      assertThat(distance(ramped.model(), parent)).isLessThan(distance(direct.model(), parent) / 5);
+    }
+  }
+
+  @Test
+  public void continualTrainingIsDeterministicAndLeavesItsParentAlone() {
+    SyntheticData a = SyntheticData.generate(500, 8);
+    SyntheticData b = SyntheticData.generate(500, 9);
+    ModelConfig update = SMALL.toBuilder().epochs(1).build();
+    try (BinaryClassifier parent =
+            ClassifierTrainer.of(SMALL).train(SyntheticData.LAYOUT, train.features, train.labels);
+        BinaryClassifier parentBefore = parent.withCalibration(parent.calibration());
+        ContinualTraining one = ClassifierTrainer.of(update).continual(parent);
+        ContinualTraining two = ClassifierTrainer.of(update).continual(parent)) {
+      for (ContinualTraining learner : List.of(one, two)) {
+        learner.update(a.features, a.labels);
+        learner.update(b.features, b.labels);
+      }
+      assertThat(one.model().parameterBytes()).isEqualTo(two.model().parameterBytes());
+      assertThat(distance(parent, parentBefore)).isZero();
+      assertThat(distance(one.model(), parent)).isGreaterThan(0);
+      BinaryMetrics metrics = ModelEvaluation.evaluate(one.model(), test.features, test.labels);
+      assertThat(metrics.auc()).isGreaterThan(0.9);
+    }
+  }
+
   private static double distance(BinaryClassifier a, BinaryClassifier b) {
     double sum = 0;
     ParameterList pa = a.block().getParameters();
