@@ -92,7 +92,9 @@ public final class FreshnessCommand {
     out.println("computing point-in-time features and labels, then replaying each policy...");
     long start = System.nanoTime();
     Pipeline p = Pipeline.create(options);
-    FreshnessPipeline.build(p, options, spec, settings, policies, work);
+    List<List<UpdatePolicy>> repeats = repeats(policies, options.getRepeats(), settings);
+    FreshnessPipeline.build(
+        p, options, spec, settings, repeats.stream().flatMap(List::stream).toList(), work);
     try {
       p.run().waitUntilFinish();
     } catch (Pipeline.PipelineExecutionException e) {
@@ -106,17 +108,7 @@ public final class FreshnessCommand {
 
     JsonNode initial = JSON.readTree(Files.readString(Path.of(work, "initial.json")));
     ReplayPlan plan =
-        new ReplayPlan(
-            settings.layout(),
-            initial.get("evaluation_start").asLong(),
-            initial.get("end").asLong(),
-            settings.slices(),
-            settings.initial(),
-            settings.retrain(),
-            settings.update(),
-            settings.microBatchSize(),
-            settings.minUpdateExamples(),
-            settings.retrainWindowMillis());
+        settings.plan(initial.get("evaluation_start").asLong(), initial.get("end").asLong());
     Map<String, PolicyResult> byName = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of(work, "results.jsonl"))) {
       if (!line.isBlank()) {
@@ -125,12 +117,16 @@ public final class FreshnessCommand {
       }
     }
     List<PolicyResult> ordered = new ArrayList<>();
-    for (UpdatePolicy policy : policies) {
-      PolicyResult r = byName.get(policy.name());
-      if (r == null) {
-        throw new IllegalStateException("no result for policy " + policy.name());
+    for (int i = 0; i < policies.size(); i++) {
+      List<PolicyResult> runs = new ArrayList<>();
+      for (UpdatePolicy repeat : repeats.get(i)) {
+        PolicyResult r = byName.get(repeat.name());
+        if (r == null) {
+          throw new IllegalStateException("no result for policy " + repeat.name());
+        }
+        runs.add(r);
       }
-      ordered.add(r);
+      ordered.add(runs.size() == 1 ? runs.get(0) : PolicyResult.mean(policies.get(i).name(), runs));
     }
     FreshnessReport report = new FreshnessReport(ordered, plan);
     long examples = initial.get("examples").asLong();
@@ -160,9 +156,17 @@ public final class FreshnessCommand {
     for (String line : report.summary()) {
       out.println(line);
     }
+    List<FreshnessReport.CostMatch> matches = report.costMatches();
+    if (!matches.isEmpty()) {
+      out.println();
+      out.println("The same NE for less: retraining from scratch against warm starts");
+      for (FreshnessReport.CostMatch m : matches) {
+        out.println("  " + m.line());
+      }
+    }
     out.printf(
-        "%nwrote %s, freshness.csv, freshness-slices.csv and freshness.png%n",
-        output.resolve("freshness.md"));
+        "%nwrote %s, freshness.csv, freshness-slices.csv and freshness.png%s%n",
+        output.resolve("freshness.md"), matches.isEmpty() ? "" : " and freshness-cost.png");
     return new Outcome(report, examples, seconds, output);
   }
 
@@ -183,6 +187,34 @@ public final class FreshnessCommand {
       throw new IllegalArgumentException("--policies: name at least one policy");
     }
     return policies;
+  }
+
+  /**
+   * Each policy as the replays that make it: itself, or with {@code --repeats=n}, n copies with the
+   * training seeds {@code --seed}, {@code --seed + 1}, ... (averaged in the report).
+   */
+  static List<List<UpdatePolicy>> repeats(
+      List<UpdatePolicy> policies, int repeats, ReplaySettings settings) {
+    positive(repeats, "--repeats");
+    List<List<UpdatePolicy>> all = new ArrayList<>();
+    for (UpdatePolicy policy : policies) {
+      if (repeats == 1 || !policy.updates()) {
+        all.add(List.of(policy));
+        continue;
+      }
+      if (policy.seed() != null) {
+        throw new IllegalArgumentException(
+            "--repeats: policy '"
+                + policy.name()
+                + "' sets its own seed; drop :seed= or --repeats");
+      }
+      List<UpdatePolicy> copies = new ArrayList<>();
+      for (int k = 0; k < repeats; k++) {
+        copies.add(UpdatePolicy.parse(policy.name() + ":seed=" + (settings.initial().seed() + k)));
+      }
+      all.add(copies);
+    }
+    return all;
   }
 
   /** Validated settings; a bad value fails naming its option. */
@@ -243,7 +275,8 @@ public final class FreshnessCommand {
         update,
         options.getContinualBatchSize(),
         options.getMinUpdateExamples(),
-        window);
+        window,
+        options.getUpdateOptimizer() == FreshnessOptions.UpdateOptimizer.KEEP);
   }
 
   private static void positive(int value, String option) {

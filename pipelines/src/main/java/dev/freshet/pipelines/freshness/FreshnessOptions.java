@@ -36,8 +36,9 @@ public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
 
   @Description(
       "A warm start waits for at least this many new labels (they carry over to the next update"
-          + " point): every update starts a fresh Adam state whose first steps move each weight by"
-          + " about the learning rate, so tiny batches would weigh far more per example.")
+          + " point). It matters most with --updateOptimizer=NEW: a fresh Adam's first steps move"
+          + " each weight by about the learning rate, so tiny batches would weigh far more per"
+          + " example.")
   @Default.Integer(500)
   int getMinUpdateExamples();
 
@@ -49,15 +50,32 @@ public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
 
   void setUpdateEpochs(int value);
 
-  @Description("Learning rate of a warm-start update relative to --learningRate (learn uses 0.1).")
-  @Default.Double(0.1)
+  @Description(
+      "Optimiser of warm-start updates: KEEP carries one Adam (moments and step count) across a"
+          + " policy's updates, as learn does; NEW starts a new Adam at every update. A policy's"
+          + " :adam=keep|new overrides it.")
+  @Default.Enum("KEEP")
+  UpdateOptimizer getUpdateOptimizer();
+
+  void setUpdateOptimizer(UpdateOptimizer value);
+
+  /** Whether warm starts carry their optimiser state. */
+  enum UpdateOptimizer {
+    NEW,
+    KEEP
+  }
+
+  @Description(
+      "Learning rate of a warm-start update relative to --learningRate (learn uses 1: with the"
+          + " optimiser kept, updates continue the training run at its rate).")
+  @Default.Double(1.0)
   double getUpdateLearningRateFactor();
 
   void setUpdateLearningRateFactor(double value);
 
   @Description(
-      "Trailing window of event time a retrain from scratch trains on (examples whose labels are"
-          + " known), e.g. 14d.")
+      "Trailing window a retrain from scratch trains on: the examples whose labels became known"
+          + " in it, e.g. 14d.")
   @Default.String("14d")
   String getRetrainWindow();
 
@@ -68,6 +86,15 @@ public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
   int getRetrainEpochs();
 
   void setRetrainEpochs(int value);
+
+  @Description(
+      "Replays of every policy that updates, with the training seeds --seed, --seed + 1, ...;"
+          + " the report gives their mean and the range of NE. Retrains from scratch vary more"
+          + " from seed to seed than warm starts, so compare policies on several repeats.")
+  @Default.Integer(1)
+  int getRepeats();
+
+  void setRepeats(int value);
 
   @Description("Equal slices of evaluated stream time in the chart and the CSV's per-slice rows.")
   @Default.Integer(40)

@@ -7,12 +7,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import org.knowm.xchart.AnnotationLine;
+import org.knowm.xchart.AnnotationText;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 
 /**
@@ -117,10 +123,10 @@ public final class FreshnessReport {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,d | %.4f | %.4f | %.4f | %.4f | %.3f | %s | %,d | %.1f | %.1f | %.1f |%n",
+              "| %s | %,d | %s | %.4f | %.4f | %.4f | %.3f | %s | %,d | %.1f | %.1f | %.1f |%n",
               r.policy(),
               r.updates(),
-              m.normalizedEntropy(),
+              neText(r),
               m.auc(),
               m.logLoss(),
               m.accuracy(),
@@ -130,6 +136,194 @@ public final class FreshnessReport {
               r.trainCpuSeconds(),
               r.scoreCpuSeconds(),
               r.wallSeconds()));
+    }
+    return b.toString();
+  }
+
+  /**
+   * The compute each way of keeping the model fresh needs for the same prequential NE: for every
+   * warm-start policy, the cheapest retrain from scratch (by examples trained) whose NE is at least
+   * as good; then every retrain that is better than all the warm starts, against the best warm
+   * start. Empty when the run lacks one of the two families.
+   */
+  public List<CostMatch> costMatches() {
+    List<PolicyResult> retrains = new ArrayList<>();
+    List<PolicyResult> warm = new ArrayList<>();
+    for (PolicyResult r : results) {
+      UpdatePolicy.Kind kind = UpdatePolicy.parse(r.policy()).kind();
+      if (kind == UpdatePolicy.Kind.RETRAIN) {
+        retrains.add(r);
+      } else if (kind != UpdatePolicy.Kind.STATIC) {
+        warm.add(r);
+      }
+    }
+    List<CostMatch> matches = new ArrayList<>();
+    if (retrains.isEmpty() || warm.isEmpty()) {
+      return matches;
+    }
+    for (PolicyResult w : warm) {
+      Optional<PolicyResult> cheapest =
+          retrains.stream()
+              .filter(r -> ne(r) <= ne(w))
+              .min(Comparator.comparingLong(PolicyResult::examplesTrained));
+      matches.add(new CostMatch(w, cheapest, best(retrains), retrains.size()));
+    }
+    PolicyResult bestWarm = best(warm);
+    for (PolicyResult r : retrains) {
+      if (ne(r) < ne(bestWarm)) {
+        matches.add(new CostMatch(r, Optional.empty(), bestWarm, warm.size()));
+      }
+    }
+    return matches;
+  }
+
+  private static double ne(PolicyResult r) {
+    return r.metrics().normalizedEntropy();
+  }
+
+  private static PolicyResult best(List<PolicyResult> rs) {
+    return rs.stream().min(Comparator.comparingDouble(FreshnessReport::ne)).orElseThrow();
+  }
+
+  /**
+   * A policy and the cheapest policy of the other family at least as good; with none, {@code best}
+   * is the other family's best (which was worse).
+   */
+  public record CostMatch(
+      PolicyResult policy, Optional<PolicyResult> match, PolicyResult best, int others) {
+    /** The match's examples trained relative to the policy's (NaN without a match). */
+    public double examplesRatio() {
+      return match
+          .map(m -> ratio(m.examplesTrained(), policy.examplesTrained()))
+          .orElse(Double.NaN);
+    }
+
+    /** The match's training CPU relative to the policy's (NaN without a match). */
+    public double cpuRatio() {
+      return match
+          .map(m -> ratio(m.trainCpuSeconds(), policy.trainCpuSeconds()))
+          .orElse(Double.NaN);
+    }
+
+    private static double ratio(double a, double b) {
+      return b > 0 ? a / b : Double.NaN;
+    }
+
+    private boolean retrain() {
+      return UpdatePolicy.parse(policy.policy()).kind() == UpdatePolicy.Kind.RETRAIN;
+    }
+
+    /** One line of the summary. */
+    public String line() {
+      String head =
+          String.format(
+              Locale.ROOT,
+              "%s (NE %s, %,d examples trained, %.1f CPU s): ",
+              policy.policy(),
+              neText(policy),
+              policy.examplesTrained(),
+              policy.trainCpuSeconds());
+      if (match.isPresent()) {
+        PolicyResult m = match.get();
+        return head
+            + String.format(
+                Locale.ROOT,
+                "retraining from scratch as well needs at least %s (NE %s): %s the examples"
+                    + " trained, %s the training CPU",
+                m.policy(),
+                neText(m),
+                times(examplesRatio()),
+                times(cpuRatio()));
+      }
+      if (retrain()) {
+        return head
+            + String.format(
+                Locale.ROOT,
+                "better than every warm start; the best, %s (NE %s), trained %s the examples in"
+                    + " %s the CPU",
+                best.policy(),
+                neText(best),
+                times(ratio(best.examplesTrained(), policy.examplesTrained())),
+                times(ratio(best.trainCpuSeconds(), policy.trainCpuSeconds())));
+      }
+      return head
+          + String.format(
+              Locale.ROOT,
+              "none of the %d retrains reached its NE; the best, %s (NE %s), trained %s the"
+                  + " examples in %s the CPU",
+              others,
+              best.policy(),
+              neText(best),
+              times(ratio(best.examplesTrained(), policy.examplesTrained())),
+              times(ratio(best.trainCpuSeconds(), policy.trainCpuSeconds())));
+    }
+  }
+
+  /** NE, with the range over repeats when there were several: {@code 0.0768 (0.0735–0.0788)}. */
+  static String neText(PolicyResult r) {
+    String ne = String.format(Locale.ROOT, "%.4f", r.metrics().normalizedEntropy());
+    return r.repeats() > 1
+        ? ne
+            + String.format(
+                Locale.ROOT,
+                " (%.4f\u2013%.4f)",
+                r.normalizedEntropyMin(),
+                r.normalizedEntropyMax())
+        : ne;
+  }
+
+  /** {@code 12x}, {@code 3.4x}, {@code 0.08x}, or {@code n/a}. */
+  static String times(double ratio) {
+    if (!Double.isFinite(ratio)) {
+      return "n/a";
+    }
+    return String.format(
+        Locale.ROOT, ratio >= 10 ? "%.0fx" : ratio >= 1 ? "%.1fx" : "%.2fx", ratio);
+  }
+
+  /** The cost matches as a Markdown table (empty string when there are none). */
+  public String costMarkdown() {
+    List<CostMatch> matches = costMatches();
+    if (matches.isEmpty()) {
+      return "";
+    }
+    StringBuilder b = new StringBuilder();
+    b.append(
+        "| policy | NE | examples trained | train CPU s | cheapest of the other family with NE at"
+            + " least as good | its NE | its examples trained | its train CPU s | examples"
+            + " ratio | CPU ratio |\n");
+    b.append("|---|---:|---:|---:|---|---:|---:|---:|---:|---:|\n");
+    for (CostMatch c : matches) {
+      PolicyResult p = c.policy();
+      b.append(
+          String.format(
+              Locale.ROOT,
+              "| %s | %s | %,d | %.1f | ",
+              p.policy(),
+              neText(p),
+              p.examplesTrained(),
+              p.trainCpuSeconds()));
+      if (c.match().isPresent()) {
+        PolicyResult m = c.match().get();
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "%s | %s | %,d | %.1f | %s | %s |%n",
+                m.policy(),
+                neText(m),
+                m.examplesTrained(),
+                m.trainCpuSeconds(),
+                times(c.examplesRatio()),
+                times(c.cpuRatio())));
+      } else {
+        b.append(
+            String.format(
+                Locale.ROOT,
+                "none of %d (best: %s, NE %s) | | | | | |%n",
+                c.others(),
+                c.best().policy(),
+                neText(c.best())));
+      }
     }
     return b.toString();
   }
@@ -146,16 +340,22 @@ public final class FreshnessReport {
       md.append("- ").append(line).append('\n');
     }
     md.append("\n![NE over stream time per policy](freshness.png)\n");
+    String cost = costMarkdown();
+    if (!cost.isEmpty()) {
+      md.append("\n## The same NE: retraining from scratch against warm starts\n\n")
+          .append(cost)
+          .append("\n![NE against compute per policy](freshness-cost.png)\n");
+    }
     Files.writeString(dir.resolve("freshness.md"), md.toString());
     try (PrintWriter w = new PrintWriter(Files.newBufferedWriter(dir.resolve("freshness.csv")))) {
       w.println(
           "policy,updates,examples,positives,ne,auc,log_loss,accuracy,calibration,"
-              + "examples_trained,train_cpu_s,score_cpu_s,wall_s");
+              + "examples_trained,train_cpu_s,score_cpu_s,wall_s,repeats,ne_min,ne_max");
       for (PolicyResult r : results) {
         BinaryMetrics m = r.metrics();
         w.printf(
             Locale.ROOT,
-            "%s,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%.3f,%.3f,%.3f%n",
+            "%s,%d,%d,%d,%.6f,%.6f,%.6f,%.6f,%.6f,%d,%.3f,%.3f,%.3f,%d,%.6f,%.6f%n",
             r.policy(),
             r.updates(),
             m.examples(),
@@ -168,7 +368,10 @@ public final class FreshnessReport {
             r.examplesTrained(),
             r.trainCpuSeconds(),
             r.scoreCpuSeconds(),
-            r.wallSeconds());
+            r.wallSeconds(),
+            r.repeats(),
+            r.normalizedEntropyMin(),
+            r.normalizedEntropyMax());
       }
     }
     try (PrintWriter w =
@@ -191,6 +394,58 @@ public final class FreshnessReport {
       }
     }
     writePng(dir.resolve("freshness.png"));
+    if (!cost.isEmpty()) {
+      writeCostPng(dir.resolve("freshness-cost.png"));
+    }
+  }
+
+  /** NE against examples trained (log scale), one marker per policy, by family. */
+  private void writeCostPng(Path png) throws IOException {
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart =
+        new XYChartBuilder()
+            .width(1200)
+            .height(700)
+            .title("What each policy's NE cost (lower left is better)")
+            .xAxisTitle("examples trained after the initial model (examples x passes, log scale)")
+            .yAxisTitle("prequential normalized entropy")
+            .build();
+    chart.getStyler().setDefaultSeriesRenderStyle(XYSeries.XYSeriesRenderStyle.Scatter);
+    chart.getStyler().setXAxisLogarithmic(true);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNE);
+    chart.getStyler().setMarkerSize(10);
+    chart.getStyler().setYAxisDecimalPattern("0.000");
+    Map<String, List<PolicyResult>> families = new LinkedHashMap<>();
+    for (PolicyResult r : results) {
+      UpdatePolicy.Kind kind = UpdatePolicy.parse(r.policy()).kind();
+      if (kind != UpdatePolicy.Kind.STATIC && r.examplesTrained() > 0) {
+        families
+            .computeIfAbsent(
+                kind == UpdatePolicy.Kind.RETRAIN ? "retrain from scratch" : "warm starts",
+                k -> new ArrayList<>())
+            .add(r);
+      }
+    }
+    families.forEach(
+        (family, rs) -> {
+          chart.addSeries(
+              family,
+              rs.stream().map(r -> (double) r.examplesTrained()).toList(),
+              rs.stream().map(r -> r.metrics().normalizedEntropy()).toList());
+          for (PolicyResult r : rs) {
+            chart.addAnnotation(
+                new AnnotationText(
+                    r.policy(), r.examplesTrained(), r.metrics().normalizedEntropy(), false));
+          }
+        });
+    result("static")
+        .ifPresent(
+            s -> {
+              AnnotationLine line =
+                  new AnnotationLine(s.metrics().normalizedEntropy(), false, false);
+              chart.addAnnotation(line);
+            });
+    BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);
   }
 
   private void writePng(Path png) throws IOException {

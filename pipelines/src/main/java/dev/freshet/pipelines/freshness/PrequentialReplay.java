@@ -1,10 +1,12 @@
 package dev.freshet.pipelines.freshness;
 
 import dev.freshet.model.BinaryClassifier;
+import dev.freshet.model.ModelConfig;
 import dev.freshet.model.metrics.BinaryMetrics;
 import dev.freshet.model.metrics.BinaryMetricsAccumulator;
 import dev.freshet.model.prediction.Scorer;
 import dev.freshet.model.training.ClassifierTrainer;
+import dev.freshet.model.training.ContinualTraining;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
@@ -22,9 +24,13 @@ import java.util.List;
  * {@link ReplayPlan#microBatchSize()} new labels are known (equal label times are never split). A
  * warm start continues the previous model on the labels that became known since the last update
  * (every example is trained on once, whatever the period; with fewer than {@link
- * ReplayPlan#minUpdateExamples()} new labels the update waits for the next point); a retrain trains
- * a new model on the labelled examples of the trailing window. Sequential by nature, so one policy
- * is one thread; the examples are shared read-only between policies.
+ * ReplayPlan#minUpdateExamples()} new labels the update waits for the next point), with a new Adam
+ * per update or, with {@code adam=keep}, one {@link ContinualTraining} whose optimiser state
+ * carries over; a retrain trains a new model on the examples whose labels became known in the
+ * trailing window (a window of label time, so that it holds positives and negatives in the stream's
+ * proportion: a window of event time would hold the recent positives, whose chargebacks came early,
+ * without the recent negatives, whose label windows are still open). Sequential by nature, so one
+ * policy is one thread; the examples are shared read-only between policies.
  */
 public final class PrequentialReplay {
   /** Called about every {@code 1/20} of the evaluated stream and at the end. */
@@ -78,7 +84,14 @@ public final class PrequentialReplay {
       slices[i] = BinaryMetricsAccumulator.create();
     }
     int labelled = labelledBy(0, plan.evaluationStartMillis());
-    BinaryClassifier model = initial;
+    boolean retrain = policy.kind() == UpdatePolicy.Kind.RETRAIN;
+    ModelConfig config = retrain ? plan.retrainFor(policy) : plan.updateFor(policy);
+    long window = plan.retrainWindowFor(policy);
+    ContinualTraining learner =
+        policy.updates() && !retrain && plan.keepsOptimizer(policy)
+            ? ClassifierTrainer.of(config).continual(initial)
+            : null;
+    BinaryClassifier model = learner != null ? learner.model() : initial;
     long updates = 0;
     long trained = 0;
     double trainCpu = 0;
@@ -116,10 +129,9 @@ public final class PrequentialReplay {
           break;
         }
         int known = labelledBy(labelled, u);
-        boolean retrain = policy.kind() == UpdatePolicy.Kind.RETRAIN;
         int[] rows;
         if (retrain) {
-          rows = window(u);
+          rows = newlyKnown(labelledBy(0, u - window), known);
           labelled = known;
         } else if (known - labelled >= plan.minUpdateExamples()) {
           rows = newlyKnown(labelled, known);
@@ -130,23 +142,28 @@ public final class PrequentialReplay {
         // A new model needs both classes.
         if (retrain ? hasBothClasses(rows) : rows.length > 0) {
           cpu = cpuNanos();
-          BinaryClassifier updated =
-              retrain
-                  ? ClassifierTrainer.of(plan.retrain()).train(plan.layout(), x(rows), y(rows))
-                  : ClassifierTrainer.of(plan.update()).continueFrom(model, x(rows), y(rows));
-          trainCpu += (cpuNanos() - cpu) / 1e9;
-          trained +=
-              (long) rows.length * (retrain ? plan.retrain().epochs() : plan.update().epochs());
-          updates++;
-          if (model != initial) {
-            model.close();
+          if (learner != null) {
+            learner.update(x(rows), y(rows));
+          } else {
+            BinaryClassifier updated =
+                retrain
+                    ? ClassifierTrainer.of(config).train(plan.layout(), x(rows), y(rows))
+                    : ClassifierTrainer.of(config).continueFrom(model, x(rows), y(rows));
+            if (model != initial) {
+              model.close();
+            }
+            model = updated;
           }
-          model = updated;
+          trainCpu += (cpuNanos() - cpu) / 1e9;
+          trained += (long) rows.length * config.epochs();
+          updates++;
         }
         u = nextUpdate(policy, u, labelled);
       }
     } finally {
-      if (model != initial) {
+      if (learner != null) {
+        learner.close();
+      } else if (model != initial) {
         model.close();
       }
     }
@@ -154,7 +171,7 @@ public final class PrequentialReplay {
     for (BinaryMetricsAccumulator s : slices) {
       perSlice.add(s.result());
     }
-    return new PolicyResult(
+    return PolicyResult.single(
         policy.name(),
         all.result(),
         perSlice,
@@ -181,11 +198,17 @@ public final class PrequentialReplay {
    * The count of examples, in label-time order from {@code from}, labelled at or before {@code t}.
    */
   private int labelledBy(int from, long t) {
-    int k = from;
-    while (k < data.size() && data.labelTime(data.byLabelTime(k)) <= t) {
-      k++;
+    int lo = from;
+    int hi = data.size();
+    while (lo < hi) {
+      int mid = (lo + hi) >>> 1;
+      if (data.labelTime(data.byLabelTime(mid)) <= t) {
+        lo = mid + 1;
+      } else {
+        hi = mid;
+      }
     }
-    return k;
+    return lo;
   }
 
   private int[] newlyKnown(int from, int to) {
@@ -194,22 +217,6 @@ public final class PrequentialReplay {
       rows[k - from] = data.byLabelTime(k);
     }
     return rows;
-  }
-
-  /**
-   * The examples with event time in {@code [u - window, u]} whose labels are known at {@code u}.
-   */
-  private int[] window(long u) {
-    int from = data.firstAtOrAfter(u - plan.retrainWindowMillis());
-    int to = data.firstAfter(u);
-    int[] rows = new int[to - from];
-    int size = 0;
-    for (int i = from; i < to; i++) {
-      if (data.labelTime(i) <= u) {
-        rows[size++] = i;
-      }
-    }
-    return java.util.Arrays.copyOf(rows, size);
   }
 
   private boolean hasBothClasses(int[] rows) {

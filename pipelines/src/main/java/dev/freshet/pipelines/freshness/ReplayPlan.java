@@ -18,8 +18,9 @@ import java.io.Serializable;
  * @param update the configuration of a warm-start update (usually one pass at a lower rate)
  * @param microBatchSize newly labelled examples per update of the continual policy
  * @param minUpdateExamples a warm start waits until at least this many new labels are known
- * @param retrainWindowMillis a retrain from scratch uses the examples of this trailing window of
- *     event time whose labels are known
+ * @param retrainWindowMillis a retrain from scratch uses the examples whose labels became known in
+ *     this trailing window
+ * @param keepOptimizer whether a warm-start policy carries one optimiser across its updates
  */
 public record ReplayPlan(
     FeatureLayout layout,
@@ -31,8 +32,43 @@ public record ReplayPlan(
     ModelConfig update,
     int microBatchSize,
     int minUpdateExamples,
-    long retrainWindowMillis)
+    long retrainWindowMillis,
+    boolean keepOptimizer)
     implements Serializable {
+
+  /** A warm start's configuration under {@code policy}: {@link #update()} with its settings. */
+  public ModelConfig updateFor(UpdatePolicy policy) {
+    return withSettings(update, policy);
+  }
+
+  /** A retrain's configuration under {@code policy}: {@link #retrain()} with its settings. */
+  public ModelConfig retrainFor(UpdatePolicy policy) {
+    return withSettings(retrain, policy);
+  }
+
+  /** A retrain's trailing window of label time under {@code policy}. */
+  public long retrainWindowFor(UpdatePolicy policy) {
+    return policy.windowMillis() != null ? policy.windowMillis() : retrainWindowMillis;
+  }
+
+  /** Whether {@code policy}'s warm starts carry one optimiser across updates. */
+  public boolean keepsOptimizer(UpdatePolicy policy) {
+    return policy.keepOptimizer() != null ? policy.keepOptimizer() : keepOptimizer;
+  }
+
+  private ModelConfig withSettings(ModelConfig base, UpdatePolicy policy) {
+    ModelConfig.Builder b = base.toBuilder();
+    if (policy.passes() != null) {
+      b.epochs(policy.passes());
+    }
+    if (policy.learningRateFactor() != null) {
+      b.learningRate((float) (initial.learningRate() * policy.learningRateFactor()));
+    }
+    if (policy.seed() != null) {
+      b.seed(policy.seed());
+    }
+    return b.build();
+  }
 
   /** The chart slice of event time {@code t} (at or after the evaluation start). */
   public int sliceOf(long t) {

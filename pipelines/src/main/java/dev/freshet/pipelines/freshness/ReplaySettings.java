@@ -22,7 +22,8 @@ public record ReplaySettings(
     ModelConfig update,
     int microBatchSize,
     int minUpdateExamples,
-    long retrainWindowMillis)
+    long retrainWindowMillis,
+    boolean keepOptimizer)
     implements Serializable {
 
   /** The plan over {@code data} (in event-time order, not empty). */
@@ -40,16 +41,22 @@ public record ReplaySettings(
       throw new IllegalArgumentException(
           "--warmup: the warm-up covers the whole stream (" + (end - first) / 3_600_000.0 + " h)");
     }
+    return plan(start, end);
+  }
+
+  /** The plan evaluating {@code [evaluationStartMillis, endMillis)}. */
+  public ReplayPlan plan(long evaluationStartMillis, long endMillis) {
     return new ReplayPlan(
         layout,
-        start,
-        end,
+        evaluationStartMillis,
+        endMillis,
         slices,
         initial,
         retrain,
         update,
         microBatchSize,
         minUpdateExamples,
-        retrainWindowMillis);
+        retrainWindowMillis,
+        keepOptimizer);
   }
 }

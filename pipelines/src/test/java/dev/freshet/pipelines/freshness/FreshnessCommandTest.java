@@ -3,6 +3,7 @@ package dev.freshet.pipelines.freshness;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.freshet.pipelines.features.FeaturesCommand;
 import dev.freshet.testdata.FraudGenerator;
 import dev.freshet.testdata.GenerateFraud;
 import java.io.ByteArrayOutputStream;
@@ -146,6 +147,54 @@ public class FreshnessCommandTest {
     assertThatThrownBy(() -> run("--continualBatchSize=0"))
         .hasMessageContaining("--continualBatchSize");
     assertThat(UpdatePolicy.parse("retrain-every-6h").periodMillis()).isEqualTo(6 * 3_600_000L);
+    assertThatThrownBy(() -> run("--repeats=0")).hasMessageContaining("--repeats");
+    for (String bad :
+        List.of(
+            "daily:window=2d",
+            "retrain-daily:adam=keep",
+            "daily:passes=0",
+            "daily:lr=fast",
+            "daily:adam=sometimes",
+            "daily:speed=3",
+            "static:passes=2")) {
+      assertThatThrownBy(() -> FreshnessCommand.policies(bad))
+          .as(bad)
+          .hasMessageContaining("--policies")
+          .hasMessageContaining(bad);
+    }
+  }
+
+  @Test
+  public void policiesTakeSettingsAndRepeatsTakeSeeds() throws Exception {
+    UpdatePolicy retrain = UpdatePolicy.parse("retrain-daily:window=4d:passes=3:lr=0.5");
+    assertThat(retrain.windowMillis()).isEqualTo(4 * 86_400_000L);
+    assertThat(retrain.passes()).isEqualTo(3);
+    assertThat(retrain.learningRateFactor()).isEqualTo(0.5);
+    UpdatePolicy warm = UpdatePolicy.parse("hourly:adam=new");
+    assertThat(warm.keepOptimizer()).isFalse();
+    assertThat(warm.kind()).isEqualTo(UpdatePolicy.Kind.WARM_START);
+    ReplaySettings settings =
+        FreshnessCommand.settings(
+            PipelineOptionsFactory.fromArgs("--seed=5", "--updateLearningRateFactor=0.5")
+                .as(FreshnessOptions.class),
+            FeaturesCommand.loadSpec(PipelineOptionsFactory.as(FreshnessOptions.class)));
+    assertThat(settings.keepOptimizer()).isTrue();
+    ReplayPlan plan = settings.plan(0, 1);
+    assertThat(plan.retrainFor(retrain).epochs()).isEqualTo(3);
+    assertThat(plan.retrainFor(retrain).learningRate())
+        .isEqualTo(settings.initial().learningRate() * 0.5f);
+    assertThat(plan.updateFor(warm).learningRate())
+        .isEqualTo(settings.initial().learningRate() * 0.5f);
+    assertThat(plan.keepsOptimizer(warm)).isFalse();
+    assertThat(plan.keepsOptimizer(UpdatePolicy.parse("hourly"))).isTrue();
+    List<List<UpdatePolicy>> repeats =
+        FreshnessCommand.repeats(FreshnessCommand.policies("static,hourly:adam=new"), 3, settings);
+    assertThat(repeats.get(0)).extracting(UpdatePolicy::name).containsExactly("static");
+    assertThat(repeats.get(1)).extracting(UpdatePolicy::seed).containsExactly(5L, 6L, 7L);
+    assertThat(plan.updateFor(repeats.get(1).get(2)).seed()).isEqualTo(7L);
+    assertThatThrownBy(
+            () -> FreshnessCommand.repeats(FreshnessCommand.policies("daily:seed=3"), 2, settings))
+        .hasMessageContaining("--repeats");
   }
 
   @Test

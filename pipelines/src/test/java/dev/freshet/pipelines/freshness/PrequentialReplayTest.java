@@ -23,6 +23,14 @@ public class PrequentialReplayTest {
       FeatureLayout.builder("test").numeric("x").numeric("noise").build();
 
   private static StreamExamples flippingStream(long labelDelayMillis, int lateFrom) {
+    return flippingStream(labelDelayMillis, lateFrom, labelDelayMillis);
+  }
+
+  /**
+   * As above, with the labels of negatives from {@code lateFrom} on known after their own delay.
+   */
+  private static StreamExamples flippingStream(
+      long labelDelayMillis, int lateFrom, long negativeDelayMillis) {
     Random random = new Random(3);
     List<String> ids = new ArrayList<>();
     float[][] x = new float[N][];
@@ -34,11 +42,12 @@ public class PrequentialReplayTest {
       float v = (float) random.nextGaussian();
       x[i] = new float[] {v, (float) random.nextGaussian()};
       times[i] = T0 + i * MINUTE;
-      labelTimes[i] = times[i] + (i < lateFrom ? 10 * MINUTE : labelDelayMillis);
       boolean before = i < N / 2;
       // 90% follow the concept, 10% noise.
       boolean concept = before ? v > 0 : v < 0;
       y[i] = (random.nextDouble() < 0.9) == concept ? 1 : 0;
+      long delay = y[i] > 0 ? labelDelayMillis : negativeDelayMillis;
+      labelTimes[i] = times[i] + (i < lateFrom ? 10 * MINUTE : delay);
     }
     return new StreamExamples(ids, x, times, labelTimes, y);
   }
@@ -56,7 +65,8 @@ public class PrequentialReplayTest {
             initial.toBuilder().epochs(1).learningRate(0.003f).build(),
             100,
             100,
-            12 * 3_600_000L)
+            12 * 3_600_000L,
+            false)
         .plan(data);
   }
 
@@ -80,7 +90,8 @@ public class PrequentialReplayTest {
             "daily",
             "every-6h",
             "continual",
-            "retrain-daily");
+            "retrain-daily",
+            "continual:adam=keep");
     double staticNe = r.get(0).metrics().normalizedEntropy();
     double daily = r.get(1).metrics().normalizedEntropy();
     double sixHourly = r.get(2).metrics().normalizedEntropy();
@@ -90,6 +101,7 @@ public class PrequentialReplayTest {
     assertThat(continual).isLessThan(daily).isLessThan(staticNe);
     assertThat(sixHourly).isLessThan(daily);
     assertThat(r.get(4).metrics().normalizedEntropy()).isLessThan(staticNe);
+    assertThat(r.get(5).metrics().normalizedEntropy()).isLessThan(staticNe);
     // Every evaluated example is scored once by every policy.
     assertThat(r).allSatisfy(p -> assertThat(p.metrics().examples()).isEqualTo(N - N / 4));
     assertThat(r.get(0).updates()).isZero();
@@ -112,5 +124,17 @@ public class PrequentialReplayTest {
       assertThat(p.metrics().auc())
           .isCloseTo(r.get(0).metrics().auc(), org.assertj.core.data.Offset.offset(1e-6));
     }
+  }
+
+  @Test
+  public void aRetrainWindowHoldsTheLabelsThatBecameKnownInIt() {
+    // Positives are known 10 minutes after their event, negatives only 12 hours after (a
+    // chargeback, or the timeout of its window). A window of event time would hold the last 6
+    // hours' positives and none of their negatives, so no retrain could be made; a window of label
+    // time holds both classes.
+    List<PolicyResult> r =
+        replay(flippingStream(10 * MINUTE, 0, 12 * 60 * MINUTE), "retrain-every-6h:window=6h");
+    assertThat(r.get(0).updates()).isGreaterThan(5);
+    assertThat(r.get(0).examplesTrained()).isPositive();
   }
 }
