@@ -41,7 +41,7 @@ public interface LearnOptions extends SpecOptions, KafkaOptions, StreamingOption
   void setLearnEpochs(int value);
 
   @Description(
-      "Adam learning rate of the warm-start updates; 0 uses a tenth of the rate the base version was trained with.")
+      "Adam learning rate of the updates, which keep one optimiser across micro-batches; 0 uses the rate the base version was trained with.")
   @Default.Double(0)
   double getLearnRate();
 
