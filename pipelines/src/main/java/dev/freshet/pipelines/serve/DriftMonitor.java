@@ -26,6 +26,7 @@ import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.transforms.windowing.BoundedWindow;
 import org.apache.beam.sdk.transforms.windowing.FixedWindows;
 import org.apache.beam.sdk.transforms.windowing.IntervalWindow;
 import org.apache.beam.sdk.transforms.windowing.Window;
@@ -43,7 +44,8 @@ import org.slf4j.LoggerFactory;
  * above the threshold:
  *
  * <pre>
- * (version, vector) ─> Window(fixed) ─> bin against the version's reference ─> Combine per version
+ * (version, vector) ─> Window(fixed) ─> bin against the version's reference, summed per bundle
+ *                  ─> Combine per version
  *                  ─> PSI and KS per feature ─> metrics; drift events (KV version, JSON)
  * </pre>
  *
@@ -103,7 +105,13 @@ final class DriftMonitor
     }
   }
 
-  /** Bins a vector against its version's reference; vectors of versions without one are counted. */
+  /**
+   * Bins each vector against its version's reference and adds it to the bundle's histogram of its
+   * (version, window); the histograms leave at the end of the bundle, so the shuffle before the
+   * combine carries one histogram per version and window per bundle rather than one per vector (the
+   * runners do not lift combiners in streaming). Vectors of versions without a reference are
+   * counted.
+   */
   static final class BinFn extends DoFn<KV<String, float[]>, KV<String, BinCounts>> {
     private static final Logger LOG = LoggerFactory.getLogger(BinFn.class);
     private final String registry;
@@ -111,6 +119,7 @@ final class DriftMonitor
         Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_unmonitored");
     private transient References references;
     private transient Set<String> warned;
+    private transient Map<KV<String, BoundedWindow>, BinCounts> bundle;
 
     BinFn(String registry) {
       this.registry = registry;
@@ -120,11 +129,11 @@ final class DriftMonitor
     public void setup() {
       references = new References(registry);
       warned = new HashSet<>();
+      bundle = new HashMap<>();
     }
 
     @ProcessElement
-    public void process(
-        @Element KV<String, float[]> scored, OutputReceiver<KV<String, BinCounts>> out) {
+    public void process(@Element KV<String, float[]> scored, BoundedWindow window) {
       Optional<DriftReference> reference = references.of(scored.getKey());
       if (reference.isEmpty()) {
         if (warned.add(scored.getKey())) {
@@ -136,7 +145,20 @@ final class DriftMonitor
         unmonitored.inc();
         return;
       }
-      out.output(KV.of(scored.getKey(), BinCounts.of(reference.get().bin(scored.getValue()))));
+      bundle
+          .computeIfAbsent(KV.of(scored.getKey(), window), k -> BinCounts.empty())
+          .add(reference.get().bin(scored.getValue()));
+    }
+
+    @FinishBundle
+    public void finishBundle(FinishBundleContext context) {
+      bundle.forEach(
+          (versionAndWindow, counts) ->
+              context.output(
+                  KV.of(versionAndWindow.getKey(), counts),
+                  versionAndWindow.getValue().maxTimestamp(),
+                  versionAndWindow.getValue()));
+      bundle.clear();
     }
   }
 

@@ -160,24 +160,44 @@ public final class ExtractFeatures
             ? null
             : labels.apply("GlobalWindowLabels", Window.<Labeled<Row>>into(new GlobalWindows()));
 
-    // Every key's stage reads the events as they arrive (not another stage's output), so each
-    // sees the source's per-key order; the parts are then assembled per event id.
-    PCollectionList<KV<String, Part>> parts =
-        PCollectionList.of(
-            global.apply("EventFeatures", ParDo.of(new EventFeaturesFn(spec))).setCoder(partCoder));
+    // One step routes every event to each entity key's stage (and the base part straight to
+    // assembly); every stage reads the events as they arrive, not another stage's output, so each
+    // sees the source's per-key order. One keyed step holds all the stages: its keys are (stage,
+    // entity value) pairs. The parts are then assembled per event id.
     List<KeyFeatures> plans = KeyFeatures.plan(spec, allowedLateness.getMillis());
-    for (int i = 0; i < plans.size(); i++) {
-      KeyFeatures plan = plans.get(i);
-      parts =
-          parts.and(
-              global
-                  .apply(
-                      "Key " + plan.key().name(),
-                      new KeyStage(
-                          spec, plan, i, plan.usesLabels() ? globalLabels : null, mode, rowCoder))
-                  .setCoder(partCoder));
+    KvCoder<String, StageInput> stageCoder =
+        KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder());
+    PCollectionTuple routed =
+        global.apply(
+            "RouteEvents",
+            ParDo.of(new RouteEventsFn(spec, plans))
+                .withOutputTags(PARTS, TupleTagList.of(STAGE_INPUTS)));
+    PCollectionList<KV<String, StageInput>> inputs =
+        PCollectionList.of(routed.get(STAGE_INPUTS).setCoder(stageCoder));
+    if (globalLabels != null && plans.stream().anyMatch(KeyFeatures::usesLabels)) {
+      inputs =
+          inputs.and(
+              globalLabels
+                  .apply("RouteLabels", ParDo.of(new RouteLabelsFn(spec, plans)))
+                  .setCoder(stageCoder));
     }
-    PCollection<KV<String, Part>> all = parts.apply("AllParts", Flatten.pCollections());
+    PCollection<KV<String, StageInput>> stageInputs =
+        inputs.apply("AllStageInputs", Flatten.pCollections());
+    int size = spec.size();
+    PCollection<KV<String, Part>> computed;
+    if (mode == Ordering.EVENT_TIME) {
+      computed =
+          stageInputs
+              .apply("GroupByEntity", KeyBuckets.of(KeyBuckets.DEFAULT_BUCKETS))
+              .apply("EntitiesInEventTimeOrder", ParDo.of(new SortedKeyFn(plans, size)));
+    } else {
+      computed =
+          stageInputs.apply("EntitiesInArrivalOrder", ParDo.of(new ArrivalKeyFn(plans, size)));
+    }
+    PCollection<KV<String, Part>> all =
+        PCollectionList.of(routed.get(PARTS).setCoder(partCoder))
+            .and(computed.setCoder(partCoder))
+            .apply("AllParts", Flatten.pCollections());
     VectorAssembly assembly = new VectorAssembly(plans, spec.fingerprint64());
     FeaturedEvent.FeaturedEventCoder coder = FeaturedEvent.FeaturedEventCoder.of(spec);
     if (mode == Ordering.EVENT_TIME) {
@@ -188,181 +208,110 @@ public final class ExtractFeatures
     return all.apply("Assemble", ParDo.of(new AssembleFn(assembly, rowCoder))).setCoder(coder);
   }
 
-  /** One entity key: key the events (and labels), order them, compute this key's columns. */
-  private static final class KeyStage
-      extends PTransform<PCollection<Row>, PCollection<KV<String, Part>>> {
-    private static final TupleTag<KV<String, StageInput>> KEYED = new TupleTag<>() {};
-    private static final TupleTag<Row> UNKEYED = new TupleTag<>() {};
+  private static final TupleTag<KV<String, Part>> PARTS = new TupleTag<>() {};
+  private static final TupleTag<KV<String, StageInput>> STAGE_INPUTS = new TupleTag<>() {};
 
-    private final FeatureSpec spec;
-    private final KeyFeatures plan;
-    private final int stage;
-    private final PCollection<Labeled<Row>> labels;
-    private final Ordering ordering;
-    private final Coder<Row> rowCoder;
-
-    KeyStage(
-        FeatureSpec spec,
-        KeyFeatures plan,
-        int stage,
-        PCollection<Labeled<Row>> labels,
-        Ordering ordering,
-        Coder<Row> rowCoder) {
-      this.spec = spec;
-      this.plan = plan;
-      this.stage = stage;
-      this.labels = labels;
-      this.ordering = ordering;
-      this.rowCoder = rowCoder;
-    }
-
-    @Override
-    public PCollection<KV<String, Part>> expand(PCollection<Row> input) {
-      KvCoder<String, StageInput> kvCoder =
-          KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder());
-      PCollectionTuple keyed =
-          input.apply(
-              "KeyEvents",
-              ParDo.of(new KeyEventsFn(spec, plan))
-                  .withOutputTags(KEYED, TupleTagList.of(UNKEYED)));
-      PCollectionList<KV<String, StageInput>> inputs =
-          PCollectionList.of(keyed.get(KEYED).setCoder(kvCoder));
-      if (labels != null) {
-        inputs =
-            inputs.and(
-                labels.apply("KeyLabels", ParDo.of(new KeyLabelsFn(spec, plan))).setCoder(kvCoder));
-      }
-      PCollection<KV<String, StageInput>> all = inputs.apply("Merge", Flatten.pCollections());
-      String idField = spec.events().idField();
-      int size = spec.size();
-      PCollection<KV<String, Part>> computed;
-      if (ordering == Ordering.EVENT_TIME) {
-        computed =
-            all.apply("GroupByKey", KeyBuckets.of(KeyBuckets.DEFAULT_BUCKETS))
-                .apply("InEventTimeOrder", ParDo.of(new SortedKeyFn(plan, stage, idField, size)));
-      } else {
-        computed =
-            all.apply("InArrivalOrder", ParDo.of(new ArrivalKeyFn(plan, stage, idField, size)));
-      }
-      PCollection<KV<String, Part>> missing =
-          keyed
-              .get(UNKEYED)
-              .setCoder(rowCoder)
-              .apply("NullKey", ParDo.of(new FillMissingFn(plan, stage, idField, size)));
-      KvCoder<String, Part> partCoder =
-          KvCoder.of(StringUtf8Coder.of(), new Part.PartCoder(rowCoder));
-      return PCollectionList.of(computed.setCoder(partCoder))
-          .and(missing.setCoder(partCoder))
-          .apply("Join", Flatten.pCollections());
-    }
+  /**
+   * The key of entity {@code value} in stage {@code stage}: the stage's index as one character,
+   * then the value, so that one keyed step can hold every stage's entities apart.
+   */
+  static String stageKey(int stage, String value) {
+    return (char) stage + value;
   }
 
-  /** Event-local features: the base part of every vector. */
-  static final class EventFeaturesFn extends DoFn<Row, KV<String, Part>> {
+  /** The stage index of a {@link #stageKey}. */
+  static int stageOf(String stageKey) {
+    return stageKey.charAt(0);
+  }
+
+  /**
+   * Routes each event: its base part (event-local features) to assembly, and for every entity key
+   * either its projected values to that key's stage or, with no value for the key, the key's
+   * missing-value part to assembly.
+   */
+  static final class RouteEventsFn extends DoFn<Row, KV<String, Part>> {
     private final EventFeatures features;
-    private final String idField;
-
-    EventFeaturesFn(FeatureSpec spec) {
-      this.features = new EventFeatures(spec);
-      this.idField = spec.events().idField();
-    }
-
-    @ProcessElement
-    public void process(@Element Row event, OutputReceiver<KV<String, Part>> out) {
-      out.output(
-          KV.of(event.getString(idField), new Part(Part.BASE, event, features.compute(event))));
-    }
-  }
-
-  static final class KeyEventsFn extends DoFn<Row, KV<String, StageInput>> {
-    private final KeyFeatures plan;
+    private final List<KeyFeatures> plans;
     private final String idField;
     private final String timeField;
+    private final int size;
 
-    KeyEventsFn(FeatureSpec spec, KeyFeatures plan) {
-      this.plan = plan;
+    RouteEventsFn(FeatureSpec spec, List<KeyFeatures> plans) {
+      this.features = new EventFeatures(spec);
+      this.plans = plans;
       this.idField = spec.events().idField();
       this.timeField = spec.events().timeField();
+      this.size = spec.size();
     }
 
     @ProcessElement
     public void process(@Element Row event, MultiOutputReceiver out) {
-      String key = plan.keyOf(event);
-      if (key == null) {
-        out.get(KeyStage.UNKEYED).output(event);
-        return;
-      }
-      long time = event.getDateTime(timeField).getMillis();
       String id = event.getString(idField);
-      StageInput in =
-          StageInput.event(
-              time, StableHash.of(id), id, plan.numericValues(event), plan.hashedValues(event));
-      out.get(KeyStage.KEYED).output(KV.of(key, in));
+      OutputReceiver<KV<String, Part>> parts = out.get(PARTS);
+      parts.output(KV.of(id, new Part(Part.BASE, event, features.compute(event))));
+      long time = event.getDateTime(timeField).getMillis();
+      long tie = StableHash.of(id);
+      for (int stage = 0; stage < plans.size(); stage++) {
+        KeyFeatures plan = plans.get(stage);
+        String key = plan.keyOf(event);
+        if (key == null) {
+          float[] f = new float[size];
+          plan.fillMissing(f);
+          parts.output(KV.of(id, new Part(stage, null, f)));
+        } else {
+          out.get(STAGE_INPUTS)
+              .output(
+                  KV.of(
+                      stageKey(stage, key),
+                      StageInput.event(
+                          time, tie, id, plan.numericValues(event), plan.hashedValues(event))));
+        }
+      }
     }
   }
 
-  static final class KeyLabelsFn extends DoFn<Labeled<Row>, KV<String, StageInput>> {
-    private final KeyFeatures plan;
+  /** Routes a label to the stage of every entity key whose features read labels. */
+  static final class RouteLabelsFn extends DoFn<Labeled<Row>, KV<String, StageInput>> {
+    private final List<KeyFeatures> plans;
     private final String idField;
 
-    KeyLabelsFn(FeatureSpec spec, KeyFeatures plan) {
-      this.plan = plan;
+    RouteLabelsFn(FeatureSpec spec, List<KeyFeatures> plans) {
+      this.plans = plans;
       this.idField = spec.events().idField();
     }
 
     @ProcessElement
     public void process(@Element Labeled<Row> l, OutputReceiver<KV<String, StageInput>> out) {
-      String key = plan.keyOf(l.value());
-      if (key != null) {
-        long tie = StableHash.of(l.value().getString(idField));
-        out.output(KV.of(key, StageInput.label(l.labelTimeMillis(), tie, l.label())));
+      long tie = StableHash.of(l.value().getString(idField));
+      for (int stage = 0; stage < plans.size(); stage++) {
+        KeyFeatures plan = plans.get(stage);
+        String key = plan.usesLabels() ? plan.keyOf(l.value()) : null;
+        if (key != null) {
+          out.output(
+              KV.of(stageKey(stage, key), StageInput.label(l.labelTimeMillis(), tie, l.label())));
+        }
       }
     }
   }
 
   /** Shared by the stage DoFns: computes one event's columns into a new part. */
   private static KV<String, Part> computePart(
-      KeyFeatures plan, int stage, String idField, int size, EntityHistory history, StageInput in) {
+      KeyFeatures plan, int stage, int size, EntityHistory history, StageInput in) {
     float[] f = new float[size];
     plan.onEvent(history, in.time(), in.tie(), in.values(), in.hashes(), f);
     return KV.of(in.id(), new Part(stage, null, f));
   }
 
-  static final class FillMissingFn extends DoFn<Row, KV<String, Part>> {
-    private final KeyFeatures plan;
-    private final int stage;
-    private final String idField;
-    private final int size;
-
-    FillMissingFn(KeyFeatures plan, int stage, String idField, int size) {
-      this.plan = plan;
-      this.stage = stage;
-      this.idField = idField;
-      this.size = size;
-    }
-
-    @ProcessElement
-    public void process(@Element Row event, OutputReceiver<KV<String, Part>> out) {
-      float[] f = new float[size];
-      plan.fillMissing(f);
-      out.output(KV.of(event.getString(idField), new Part(stage, null, f)));
-    }
-  }
-
-  /** Bounded path: one key's whole history, replayed in event-time order. */
+  /** Bounded path: each entity's whole history (of its stage), replayed in event-time order. */
   static final class SortedKeyFn
       extends DoFn<KV<Integer, Iterable<KV<String, StageInput>>>, KV<String, Part>> {
     private static final Comparator<StageInput> ORDER =
         Comparator.comparingLong(StageInput::time).thenComparingLong(StageInput::tie);
-    private final KeyFeatures plan;
-    private final int stage;
-    private final String idField;
+    private final List<KeyFeatures> plans;
     private final int size;
 
-    SortedKeyFn(KeyFeatures plan, int stage, String idField, int size) {
-      this.plan = plan;
-      this.stage = stage;
-      this.idField = idField;
+    SortedKeyFn(List<KeyFeatures> plans, int size) {
+      this.plans = plans;
       this.size = size;
     }
 
@@ -370,13 +319,17 @@ public final class ExtractFeatures
     public void process(
         @Element KV<Integer, Iterable<KV<String, StageInput>>> bucket,
         OutputReceiver<KV<String, Part>> out) {
-      for (List<StageInput> inputs : KeyBuckets.byKey(bucket.getValue()).values()) {
+      for (Map.Entry<String, List<StageInput>> entity :
+          KeyBuckets.byKey(bucket.getValue()).entrySet()) {
+        int stage = stageOf(entity.getKey());
+        KeyFeatures plan = plans.get(stage);
+        List<StageInput> inputs = entity.getValue();
         inputs.sort(ORDER);
         EntityHistory history = plan.newHistory();
         for (StageInput in : inputs) {
           if (in.isEvent()) {
             out.outputWithTimestamp(
-                computePart(plan, stage, idField, size, history, in), new Instant(in.time()));
+                computePart(plan, stage, size, history, in), new Instant(in.time()));
           } else {
             plan.onLabel(history, in.time(), in.tie(), in.label());
           }
@@ -385,11 +338,12 @@ public final class ExtractFeatures
     }
   }
 
-  /** Unbounded path: per-key state in arrival order; a timer drops the history of an idle key. */
+  /**
+   * Unbounded path: per-entity state (of its stage) in arrival order; a timer drops the history of
+   * an idle entity.
+   */
   static final class ArrivalKeyFn extends DoFn<KV<String, StageInput>, KV<String, Part>> {
-    private final KeyFeatures plan;
-    private final int stage;
-    private final String idField;
+    private final List<KeyFeatures> plans;
     private final int size;
     private final Counter expired =
         Metrics.counter(ParseEvents.METRICS_NAMESPACE, "feature_keys_expired");
@@ -401,10 +355,8 @@ public final class ExtractFeatures
     @TimerId("expire")
     private final TimerSpec expireSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
-    ArrivalKeyFn(KeyFeatures plan, int stage, String idField, int size) {
-      this.plan = plan;
-      this.stage = stage;
-      this.idField = idField;
+    ArrivalKeyFn(List<KeyFeatures> plans, int size) {
+      this.plans = plans;
       this.size = size;
     }
 
@@ -414,13 +366,15 @@ public final class ExtractFeatures
         @StateId("history") ValueState<EntityHistory> state,
         @TimerId("expire") Timer expire,
         OutputReceiver<KV<String, Part>> out) {
+      int stage = stageOf(element.getKey());
+      KeyFeatures plan = plans.get(stage);
       EntityHistory history = state.read();
       if (history == null) {
         history = plan.newHistory();
       }
       StageInput in = element.getValue();
       if (in.isEvent()) {
-        out.output(computePart(plan, stage, idField, size, history, in));
+        out.output(computePart(plan, stage, size, history, in));
       } else {
         plan.onLabel(history, in.time(), in.tie(), in.label());
       }

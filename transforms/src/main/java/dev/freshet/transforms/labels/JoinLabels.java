@@ -347,42 +347,30 @@ public final class JoinLabels<T>
         + "; the timeout (negative) label stands";
   }
 
-  /** Streaming path: decide as inputs arrive; a timer labels negatives at the deadline. */
+  /**
+   * Streaming path: decide as inputs arrive. One state cell per event id ({@link JoinState}) and
+   * one timer: set to the deadline while the event is undecided, where it labels a negative, then
+   * to the end of the allowed lateness, where the state is dropped (and an outcome that never met
+   * its event becomes an {@code ORPHAN_OUTCOME}).
+   */
   static final class ArrivalJoinFn<T> extends DoFn<KV<String, LabelInput<T>>, Labeled<T>> {
-    private static final int UNDECIDED = 0;
-    private static final int BY_OUTCOME = 1;
-    private static final int BY_TIMEOUT = 2;
-
     private final LabelWindow rule;
     private final long lateness;
     private final TupleTag<Labeled<T>> labeledTag;
     private transient LabelCounters counters;
 
-    @StateId("event")
-    private final StateSpec<ValueState<T>> eventSpec;
+    @StateId("join")
+    private final StateSpec<ValueState<JoinState<T>>> joinSpec;
 
-    @StateId("eventTime")
-    private final StateSpec<ValueState<Long>> eventTimeSpec = StateSpecs.value();
-
-    @StateId("decision")
-    private final StateSpec<ValueState<Integer>> decisionSpec = StateSpecs.value();
-
-    @StateId("pending")
-    private final StateSpec<ValueState<Outcome>> pendingSpec =
-        StateSpecs.value(Outcome.OutcomeCoder.of());
-
-    @TimerId("deadline")
-    private final TimerSpec deadlineSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
-
-    @TimerId("gc")
-    private final TimerSpec gcSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+    @TimerId("timer")
+    private final TimerSpec timerSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
 
     ArrivalJoinFn(
         LabelWindow rule, long lateness, Coder<T> valueCoder, TupleTag<Labeled<T>> labeledTag) {
       this.rule = rule;
       this.lateness = lateness;
       this.labeledTag = labeledTag;
-      this.eventSpec = StateSpecs.value(valueCoder);
+      this.joinSpec = StateSpecs.value(new JoinState.JoinStateCoder<>(valueCoder));
     }
 
     @Setup
@@ -393,18 +381,16 @@ public final class JoinLabels<T>
     @ProcessElement
     public void process(
         @Element KV<String, LabelInput<T>> element,
-        @StateId("event") ValueState<T> eventState,
-        @StateId("eventTime") ValueState<Long> eventTimeState,
-        @StateId("decision") ValueState<Integer> decisionState,
-        @StateId("pending") ValueState<Outcome> pendingState,
-        @TimerId("deadline") Timer deadline,
-        @TimerId("gc") Timer gc,
+        @StateId("join") ValueState<JoinState<T>> state,
+        @TimerId("timer") Timer timer,
         MultiOutputReceiver out) {
       LabelInput<T> in = element.getValue();
-      T event = eventState.read();
-      int decision = decisionState.read() == null ? UNDECIDED : decisionState.read();
+      JoinState<T> s = state.read();
+      if (s == null) {
+        s = new JoinState<>();
+      }
       if (in.isEvent()) {
-        if (event != null) {
+        if (s.event != null) {
           out.get(DEAD)
               .output(
                   counters.dead(
@@ -414,15 +400,14 @@ public final class JoinLabels<T>
           return;
         }
         long t = in.eventTime();
-        eventState.write(in.event());
-        eventTimeState.write(t);
-        Outcome pending = pendingState.read();
+        s.event = in.event();
+        s.eventTime = t;
+        Outcome pending = s.pending;
         if (pending != null) {
-          pendingState.clear();
+          s.pending = null;
           if (rule.inTime(t, pending.timeMillis())) {
             emit(rule.fromOutcome(in.event(), t, pending), out);
-            decisionState.write(BY_OUTCOME);
-            decision = BY_OUTCOME;
+            s.decision = JoinState.BY_OUTCOME;
           } else {
             out.get(DEAD)
                 .output(
@@ -432,18 +417,21 @@ public final class JoinLabels<T>
                         pending));
           }
         }
-        if (decision == UNDECIDED) {
-          deadline.set(new Instant(rule.deadline(t)));
-        }
-        gc.set(new Instant(rule.deadline(t) + lateness));
+        timer.set(
+            new Instant(
+                s.decision == JoinState.UNDECIDED
+                    ? rule.deadline(t)
+                    : rule.deadline(t) + lateness));
+        state.write(s);
         return;
       }
       Outcome o = in.outcome();
-      if (event == null) {
-        Outcome pending = pendingState.read();
+      if (s.event == null) {
+        Outcome pending = s.pending;
         if (pending == null || o.timeMillis() < pending.timeMillis()) {
-          pendingState.write(o);
-          gc.set(new Instant(rule.deadline(o.timeMillis()) + lateness));
+          s.pending = o;
+          timer.set(new Instant(rule.deadline(o.timeMillis()) + lateness));
+          state.write(s);
         }
         if (pending != null) {
           Outcome dup = o.timeMillis() < pending.timeMillis() ? pending : o;
@@ -456,58 +444,57 @@ public final class JoinLabels<T>
         }
         return;
       }
-      long t = eventTimeState.read();
-      if (decision == BY_OUTCOME) {
+      long t = s.eventTime;
+      if (s.decision == JoinState.BY_OUTCOME) {
         out.get(DEAD)
             .output(
                 counters.dead(
                     DeadLetterReason.DUPLICATE_OUTCOME,
                     "event " + o.eventId() + " is already labelled",
                     o));
-      } else if (decision == BY_TIMEOUT || !rule.inTime(t, o.timeMillis())) {
+      } else if (s.decision == JoinState.BY_TIMEOUT || !rule.inTime(t, o.timeMillis())) {
         out.get(DEAD)
             .output(
                 counters.dead(DeadLetterReason.OUTCOME_AFTER_TIMEOUT, afterTimeout(rule, t, o), o));
       } else {
-        emit(rule.fromOutcome(event, t, o), out);
-        decisionState.write(BY_OUTCOME);
+        emit(rule.fromOutcome(s.event, t, o), out);
+        s.decision = JoinState.BY_OUTCOME;
+        state.write(s);
       }
     }
 
-    @OnTimer("deadline")
-    public void onDeadline(
-        @StateId("event") ValueState<T> eventState,
-        @StateId("eventTime") ValueState<Long> eventTimeState,
-        @StateId("decision") ValueState<Integer> decisionState,
+    @OnTimer("timer")
+    public void onTimer(
+        OnTimerContext context,
+        @StateId("join") ValueState<JoinState<T>> state,
+        @TimerId("timer") Timer timer,
         MultiOutputReceiver out) {
-      T event = eventState.read();
-      Integer decision = decisionState.read();
-      if (event != null && (decision == null || decision == UNDECIDED)) {
-        emit(rule.timeout(event, eventTimeState.read()), out);
-        decisionState.write(BY_TIMEOUT);
+      JoinState<T> s = state.read();
+      if (s == null) {
+        return;
       }
-    }
-
-    @OnTimer("gc")
-    public void onGc(
-        @StateId("event") ValueState<T> eventState,
-        @StateId("eventTime") ValueState<Long> eventTimeState,
-        @StateId("decision") ValueState<Integer> decisionState,
-        @StateId("pending") ValueState<Outcome> pendingState,
-        MultiOutputReceiver out) {
-      Outcome pending = pendingState.read();
-      if (eventState.read() == null && pending != null) {
+      if (s.event != null) {
+        // At the deadline an event still undecided is labelled negative; the state stays until
+        // the end of the lateness, to recognise late and duplicate outcomes.
+        if (s.decision == JoinState.UNDECIDED) {
+          emit(rule.timeout(s.event, s.eventTime), out);
+          s.decision = JoinState.BY_TIMEOUT;
+        }
+        long gcAt = rule.deadline(s.eventTime) + lateness;
+        if (context.fireTimestamp().getMillis() < gcAt) {
+          timer.set(new Instant(gcAt));
+          state.write(s);
+          return;
+        }
+      } else if (s.pending != null) {
         out.get(DEAD)
             .output(
                 counters.dead(
                     DeadLetterReason.ORPHAN_OUTCOME,
-                    "no event with id " + pending.eventId() + " arrived within the label window",
-                    pending));
+                    "no event with id " + s.pending.eventId() + " arrived within the label window",
+                    s.pending));
       }
-      eventState.clear();
-      eventTimeState.clear();
-      decisionState.clear();
-      pendingState.clear();
+      state.clear();
     }
 
     private void emit(Labeled<T> label, MultiOutputReceiver out) {
