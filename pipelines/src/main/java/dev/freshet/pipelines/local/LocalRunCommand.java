@@ -388,9 +388,9 @@ public final class LocalRunCommand {
       eventsIn = report.sent() + malformed.size();
     } finally {
       if (learning != null) {
-        learning.cancel();
+        stop(learning);
       }
-      serving.cancel();
+      stop(serving);
     }
 
     out.printf("%n=== summary (%.1f s in all) ===%n", seconds(t0));
@@ -634,5 +634,26 @@ public final class LocalRunCommand {
 
   private static double seconds(long startNanos) {
     return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  /**
+   * Cancels a job and waits (at most 15 s) until it has stopped, so that what its tasks print while
+   * they are torn down comes before the summary rather than in the middle of it.
+   */
+  private static void stop(PipelineResult job) throws IOException, InterruptedException {
+    job.cancel();
+    // Flink's detached result polls only every --jobCheckIntervalInSecs (5 s); ask more often.
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (System.nanoTime() < deadline) {
+      try {
+        if (job.getState().isTerminal()) {
+          return;
+        }
+      } catch (IllegalStateException e) {
+        // An embedded Flink cluster started for a detached job shuts down with the job.
+        return;
+      }
+      Thread.sleep(100);
+    }
   }
 }
