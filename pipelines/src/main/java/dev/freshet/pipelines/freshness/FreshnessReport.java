@@ -426,6 +426,12 @@ public final class FreshnessReport {
             .add(r);
       }
     }
+    // Room on the right of the log axis for the costliest policy's name.
+    families.values().stream()
+        .flatMap(List::stream)
+        .mapToLong(PolicyResult::examplesTrained)
+        .max()
+        .ifPresent(most -> chart.getStyler().setXAxisMax(most * 4.0));
     families.forEach(
         (family, rs) -> {
           chart.addSeries(

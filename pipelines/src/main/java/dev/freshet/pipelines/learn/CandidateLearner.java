@@ -62,8 +62,8 @@ final class CandidateLearner implements AutoCloseable {
    * training run at its rate. (With a new Adam per micro-batch, whose first steps move every weight
    * by about the learning rate, the full rate pulled a good model off course: smoke-test NE 0.056
    * to 0.19 in six micro-batches, so the learner used a tenth; on the drifting fraud stream of
-   * docs/benchmarks/learn.md the kept Adam at the full rate reaches prequential NE 0.076 where a
-   * new Adam at a tenth reaches 0.244.)
+   * docs/benchmarks/learn.md the kept Adam at the full rate reaches prequential NE 0.069 where a
+   * new Adam at a tenth reaches 0.254, three seeds each.)
    */
   static final float DEFAULT_LEARNING_RATE_FACTOR = 1f;
 
