@@ -96,7 +96,7 @@ import picocli.CommandLine.Option;
  * <pre>
  * mvn -B -o -q install -DskipTests -pl pipelines -am
  * mvn -B -o -q -pl pipelines exec:exec -Dexec.executable=java \
- *   -Dexec.args="-Xmx6g -XX:+UseShenandoahGC -cp %classpath dev.freshet.pipelines.bench.ServeBenchmark"
+ *   -Dexec.args="-Xms6g -Xmx6g -XX:+AlwaysPreTouch -cp %classpath dev.freshet.pipelines.bench.ServeBenchmark"
  * </pre>
  *
  * See {@code docs/benchmarks/serve.md}.
