@@ -149,6 +149,16 @@ public final class ServeBenchmark implements Callable<Integer> {
   int warmupRate = 1000;
 
   @Option(
+      names = "--riders",
+      description =
+          "Riders in the generated stream (cards: twice as many); 0 takes the generator's own"
+              + " population for 20 payments/s (288,000 riders), where nearly every payment of a"
+              + " run brings a new rider, card and device. 10000 makes each rider pay about 18"
+              + " times in a run, so most payments meet keys that already have state"
+              + " (default: ${DEFAULT-VALUE}).")
+  int riders = 0;
+
+  @Option(
       names = "--throughput-events",
       description =
           "Backlog produced at once for the throughput measurement; 0: skip (default:"
@@ -283,12 +293,13 @@ public final class ServeBenchmark implements Callable<Integer> {
     payments = generate(perSystem);
     verifyBaseMillis = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
     log(
-        "%d processors, max heap %,d MiB, %s; %,d generated payments per system (%.1f s);"
-            + " spec '%s' (%d features)",
+        "%d processors, max heap %,d MiB, %s; %,d generated payments per system from %s riders"
+            + " (%.1f s); spec '%s' (%d features)",
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
         collectors(),
         payments.size(),
+        riders > 0 ? String.format(Locale.ROOT, "%,d", riders) : "the generator's default",
         (System.nanoTime() - t0) / 1e9,
         spec.name(),
         spec.size());
@@ -644,7 +655,11 @@ public final class ServeBenchmark implements Callable<Integer> {
 
   private List<Payment> generate(int n) {
     List<Payment> out = new ArrayList<>(n);
-    FraudGenerator generator = FraudGenerator.builder().seed(seed).events(n).build();
+    FraudGenerator.Builder builder = FraudGenerator.builder().seed(seed).events(n);
+    if (riders > 0) {
+      builder.riders(riders);
+    }
+    FraudGenerator generator = builder.build();
     try (FraudStream stream = generator.open()) {
       while (stream.hasNext() && out.size() < n) {
         out.add(stream.next().payment());
@@ -825,12 +840,13 @@ public final class ServeBenchmark implements Callable<Integer> {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- %d s per rate, %d s warm-up at %,d/s, %,d-event backlog, %d partitions,"
+            "- %d s per rate, %d s warm-up at %,d/s, %,d-event backlog, %s riders, %d partitions,"
                 + " %d processors, max heap %,d MiB, GC: %s%n",
             seconds,
             warmupSeconds,
             warmupRate,
             throughputEvents,
+            riders > 0 ? String.format(Locale.ROOT, "%,d", riders) : "generator-default",
             PARTITIONS,
             Runtime.getRuntime().availableProcessors(),
             Runtime.getRuntime().maxMemory() >> 20,
