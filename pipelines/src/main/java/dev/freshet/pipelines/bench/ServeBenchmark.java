@@ -299,7 +299,7 @@ public final class ServeBenchmark implements Callable<Integer> {
         Runtime.getRuntime().maxMemory() >> 20,
         collectors(),
         payments.size(),
-        riders > 0 ? String.format(Locale.ROOT, "%,d", riders) : "the generator's default",
+        ridersLabel(),
         (System.nanoTime() - t0) / 1e9,
         spec.name(),
         spec.size());
@@ -653,6 +653,11 @@ public final class ServeBenchmark implements Callable<Integer> {
   // ---------------------------------------------------------------------------------------------
   // Data and models
 
+  /** The generated rider population, as the log and the report name it. */
+  private String ridersLabel() {
+    return riders > 0 ? String.format(Locale.ROOT, "%,d", riders) : "the generator's default";
+  }
+
   private List<Payment> generate(int n) {
     List<Payment> out = new ArrayList<>(n);
     FraudGenerator.Builder builder = FraudGenerator.builder().seed(seed).events(n);
@@ -846,7 +851,7 @@ public final class ServeBenchmark implements Callable<Integer> {
             warmupSeconds,
             warmupRate,
             throughputEvents,
-            riders > 0 ? String.format(Locale.ROOT, "%,d", riders) : "generator-default",
+            ridersLabel(),
             PARTITIONS,
             Runtime.getRuntime().availableProcessors(),
             Runtime.getRuntime().maxMemory() >> 20,

@@ -79,7 +79,7 @@ public class TrainTemplateTranslationTest {
     // One grouping stage serves every entity key (its keys are stage and value).
     assertThat(spec.keys()).hasSizeGreaterThan(1);
     assertThat(grouping)
-        .as("the one grouping stage of all entity keys")
+        .as("the grouping stage of all entity keys")
         .anyMatch(s -> s.startsWith("ExtractFeatures/GroupByEntity/"));
     assertThat(grouping).contains("FitAndRegister/AllExamples");
     assertThat(pipeline.steps())
