@@ -304,13 +304,21 @@ public final class ServeBenchmark implements Callable<Integer> {
             new CommandLine(this), "unknown system '" + s + "' (loop, direct, flink)");
       }
     }
+    if (throughputWarmupRounds < 0 || throughputRounds < 1) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "--throughput-warmup-rounds must be 0 or more and --throughput-rounds 1 or more, got "
+              + throughputWarmupRounds
+              + " and "
+              + throughputRounds);
+    }
     spec = FeatureSpecs.load(resolveSpecFile().toString());
     int perSystem =
         verifyEvents
             + warmupRate * warmupSeconds
             + rates.stream().mapToInt(r -> r * seconds).sum()
             + (swap ? swapRate * 30 : 0)
-            + throughputEvents;
+            + throughputEvents * (throughputWarmupRounds + throughputRounds);
     long t0 = System.nanoTime();
     payments = generate(perSystem);
     verifyBaseMillis = System.currentTimeMillis() - TimeUnit.MINUTES.toMillis(10);
@@ -459,7 +467,7 @@ public final class ServeBenchmark implements Callable<Integer> {
       // 5. Throughput from backlogs: warm-up rounds, then the measured ones (median reported).
       if (throughputEvents > 0) {
         int warmupRounds = saturated ? 0 : throughputWarmupRounds;
-        int measuredRounds = saturated ? 1 : Math.max(1, throughputRounds);
+        int measuredRounds = saturated ? 1 : throughputRounds;
         for (int round = 1; round <= warmupRounds + measuredRounds; round++) {
           boolean counted = round > warmupRounds;
           String label =
