@@ -190,7 +190,7 @@ public final class ServeBenchmark implements Callable<Integer> {
   @Option(
       names = "--throughput-rounds",
       description =
-          "Measured backlogs per system; the median round is reported, with the range. A system"
+          "Measured backlogs per system; the median round is reported, with every round. A system"
               + " that saturated at a paced rate gets one (default: ${DEFAULT-VALUE}).")
   int throughputRounds = 3;
 
@@ -912,8 +912,9 @@ public final class ServeBenchmark implements Callable<Integer> {
     sb.append(
         String.format(
             Locale.ROOT,
-            "- %d s per rate, %d s warm-up at %,d/s, %,d-event backlogs (%d warm-up, %d measured),"
-                + " %s riders, %d partitions, %d processors, max heap %,d MiB, GC: %s%n",
+            "- %d s per rate, %d s warm-up at %,d/s, %,d-event backlogs (%d warm-up, %d measured;"
+                + " one measured for a system saturated at a paced rate), %s riders, %d partitions,"
+                + " %d processors, max heap %,d MiB, GC: %s%n",
             seconds,
             warmupSeconds,
             warmupRate,
