@@ -32,7 +32,7 @@ install_hcl2json() {
 build_checker() {
   local stamp=runners/target/classpath.txt
   if [ ! -f "$stamp" ] || [ ! -f runners/target/classes/dev/freshet/runners/terraform/TerraformCheck.class ] \
-    || [ -n "$(find pom.xml */pom.xml transforms/src/main model/src/main pipelines/src/main runners/src/main \
+    || [ -n "$(find pom.xml */pom.xml */*/pom.xml transforms/src/main model/src/main pipelines/*/src/main runners/src/main \
       -newer "$stamp" -print -quit 2>/dev/null)" ]; then
     echo "building the consistency check..." >&2
     mvn ${MVN_FLAGS:-} -q -B install -DskipTests -Dspotless.check.skip=true -pl runners -am >&2

@@ -1,8 +1,8 @@
 package dev.freshet.runners.dataflow;
 
-import dev.freshet.pipelines.train.TrainCommand;
+import dev.freshet.model.examples.Example;
+import dev.freshet.pipelines.train.TrainAndRegister;
 import dev.freshet.pipelines.train.TrainOptions;
-import dev.freshet.pipelines.train.TrainingExamples.Example;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,11 +18,11 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 
 /**
- * Training examples (JSON lines) → one model, trained, evaluated and registered on one worker with
- * the job's {@link TrainOptions}; outputs one line naming the registered version and whether it was
- * promoted. All examples meet on one worker, as they meet in one JVM for {@code freshet train}.
+ * Training examples → one model, trained, evaluated and registered on one worker with the job's
+ * {@link TrainOptions}; outputs one line naming the registered version and whether it was promoted.
+ * All examples meet on one worker, as they meet in one JVM for {@code freshet train}.
  */
-public final class FitAndRegister extends PTransform<PCollection<String>, PCollection<String>> {
+public final class FitAndRegister extends PTransform<PCollection<Example>, PCollection<String>> {
   private static final String ALL = "all";
 
   private final FeatureSpec spec;
@@ -36,16 +36,16 @@ public final class FitAndRegister extends PTransform<PCollection<String>, PColle
   }
 
   @Override
-  public PCollection<String> expand(PCollection<String> examples) {
+  public PCollection<String> expand(PCollection<Example> examples) {
     return examples
         .apply("OneGroup", WithKeys.of(ALL))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()))
+        .setCoder(KvCoder.of(StringUtf8Coder.of(), Example.ExampleCoder.of()))
         .apply("AllExamples", GroupByKey.create())
         .apply("Fit", ParDo.of(new FitFn(spec)));
   }
 
-  /** Wires {@link TrainCommand#fitAndRegister} to the grouped examples and the job's options. */
-  static final class FitFn extends DoFn<KV<String, Iterable<String>>, String> {
+  /** Wires {@link TrainAndRegister#fit} to the grouped examples and the job's options. */
+  static final class FitFn extends DoFn<KV<String, Iterable<Example>>, String> {
     private final FeatureSpec spec;
 
     FitFn(FeatureSpec spec) {
@@ -54,16 +54,14 @@ public final class FitAndRegister extends PTransform<PCollection<String>, PColle
 
     @ProcessElement
     public void process(
-        @Element KV<String, Iterable<String>> all,
+        @Element KV<String, Iterable<Example>> all,
         PipelineOptions options,
         OutputReceiver<String> out)
         throws Exception {
       List<Example> examples = new ArrayList<>();
-      for (String line : all.getValue()) {
-        examples.add(Example.parse(line));
-      }
-      TrainCommand.Outcome outcome =
-          TrainCommand.fitAndRegister(options.as(TrainOptions.class), spec, examples, System.out);
+      all.getValue().forEach(examples::add);
+      TrainAndRegister.Outcome outcome =
+          TrainAndRegister.fit(options.as(TrainOptions.class), spec, examples, System.out);
       out.output(outcome.versionId() + (outcome.promoted() ? " promoted" : " kept as candidate"));
     }
   }

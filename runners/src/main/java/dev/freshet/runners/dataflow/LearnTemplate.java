@@ -1,7 +1,7 @@
 package dev.freshet.runners.dataflow;
 
-import dev.freshet.pipelines.features.FeaturesCommand;
-import dev.freshet.pipelines.learn.LearnCommand;
+import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.learn.LearnJob;
 import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.pipelines.learn.LearnPipeline;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -21,16 +21,16 @@ public final class LearnTemplate {
 
   public static void main(String[] args) throws IOException {
     LearnOptions options = parse(args);
-    FeatureSpec spec = FeaturesCommand.loadSpec(options);
+    FeatureSpec spec = Specs.load(options);
     // Fails the launch, saying "train first", rather than starting workers that cannot learn.
-    LearnCommand.requireLearnableRegistry(options.getRegistry(), spec);
+    LearnJob.requireLearnableRegistry(options.getRegistry(), spec);
     build(options, spec).run();
   }
 
   /** The job's arguments as {@link LearnOptions}, with learn's own consumer group by default. */
   static LearnOptions parse(String... args) {
     PipelineOptionsFactory.register(LearnOptions.class);
-    return PipelineOptionsFactory.fromArgs(LearnCommand.withLearnDefaults(args))
+    return PipelineOptionsFactory.fromArgs(LearnJob.withLearnDefaults(args))
         .withValidation()
         .as(LearnOptions.class);
   }

@@ -1,7 +1,7 @@
 package dev.freshet.runners.dataflow;
 
-import dev.freshet.pipelines.features.FeaturesCommand;
-import dev.freshet.pipelines.serve.ServeCommand;
+import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.serve.ServeJob;
 import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.pipelines.serve.ServePipeline;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -22,9 +22,9 @@ public final class ServeTemplate {
     PipelineOptionsFactory.register(ServeOptions.class);
     ServeOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(ServeOptions.class);
-    FeatureSpec spec = FeaturesCommand.loadSpec(options);
+    FeatureSpec spec = Specs.load(options);
     // Fails the launch, saying "train first", rather than starting workers that cannot score.
-    ServeCommand.requireServableModel(options.getRegistry(), spec);
+    ServeJob.requireServableModel(options.getRegistry(), spec);
     build(options, spec).run();
   }
 

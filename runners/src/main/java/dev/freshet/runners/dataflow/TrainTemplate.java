@@ -1,7 +1,7 @@
 package dev.freshet.runners.dataflow;
 
-import dev.freshet.pipelines.features.FeaturesCommand;
-import dev.freshet.pipelines.train.TrainCommand;
+import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.train.TrainJob;
 import dev.freshet.pipelines.train.TrainOptions;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
@@ -15,9 +15,9 @@ import org.apache.beam.sdk.options.PipelineOptionsFactory;
  *
  * <p>On a laptop {@code freshet train} runs the Beam part and then trains in its own JVM; a flex
  * template's launcher cannot wait for a job, so here the model part runs in the job itself: the
- * same examples ({@link TrainCommand#examples}) go to one worker, which trains, evaluates,
- * registers and promotes exactly as {@link TrainCommand#fitAndRegister} does locally (on its GPU
- * when the job has {@code --device=gpu|auto} and a worker accelerator).
+ * same examples ({@link TrainJob#examples}) go to one worker, which trains, evaluates, registers
+ * and promotes exactly as {@link dev.freshet.pipelines.train.TrainAndRegister#fit} does locally (on
+ * its GPU when the job has {@code --device=gpu|auto} and a worker accelerator).
  */
 public final class TrainTemplate {
   private TrainTemplate() {}
@@ -26,13 +26,13 @@ public final class TrainTemplate {
     PipelineOptionsFactory.register(TrainOptions.class);
     TrainOptions options =
         PipelineOptionsFactory.fromArgs(args).withValidation().as(TrainOptions.class);
-    build(options, FeaturesCommand.loadSpec(options)).run();
+    build(options, Specs.load(options)).run();
   }
 
   /** The training job, built and not run (tests translate it). */
   public static Pipeline build(TrainOptions options, FeatureSpec spec) {
     Pipeline p = Pipeline.create(options);
-    TrainCommand.examples(p, options, spec, statsPath(options))
+    TrainJob.examples(p, options, spec, statsPath(options))
         .apply("FitAndRegister", FitAndRegister.of(spec));
     return p;
   }

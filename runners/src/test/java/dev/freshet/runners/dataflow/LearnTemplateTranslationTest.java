@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.pipelines.Domain;
-import dev.freshet.pipelines.features.FeaturesCommand;
-import dev.freshet.pipelines.learn.LearnCommand;
+import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.learn.LearnJob;
 import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.IOException;
@@ -71,7 +71,7 @@ public class LearnTemplateTranslationTest {
 
   private static org.apache.beam.sdk.Pipeline build(LearnOptions options) {
     try {
-      return LearnTemplate.build(options, FeaturesCommand.loadSpec(options));
+      return LearnTemplate.build(options, Specs.load(options));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -142,8 +142,7 @@ public class LearnTemplateTranslationTest {
     assertThat(options.path("gateEvery").asInt()).isEqualTo(3);
     assertThat(options.path("maxNeRegression").asDouble()).isEqualTo(0.02);
     // Not given: the template's own group, apart from serve's.
-    assertThat(options.path("consumerGroup").asText())
-        .isEqualTo(LearnCommand.DEFAULT_CONSUMER_GROUP);
+    assertThat(options.path("consumerGroup").asText()).isEqualTo(LearnJob.DEFAULT_CONSUMER_GROUP);
     assertThat(options.path("project").asText()).isEqualTo(DataflowTranslation.PROJECT);
   }
 
@@ -159,7 +158,7 @@ public class LearnTemplateTranslationTest {
     String empty = TMP.newFolder("empty-registry").toString();
     assertThatThrownBy(
             () ->
-                LearnCommand.requireLearnableRegistry(
+                LearnJob.requireLearnableRegistry(
                     empty, FeatureSpecs.load(Domain.FRAUD.defaultSpec())))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has no production model")

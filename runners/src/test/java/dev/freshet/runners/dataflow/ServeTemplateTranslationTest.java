@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.pipelines.Domain;
-import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.features.Specs;
 import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
@@ -62,7 +62,7 @@ public class ServeTemplateTranslationTest {
 
   private static org.apache.beam.sdk.Pipeline build(ServeOptions options) {
     try {
-      return ServeTemplate.build(options, FeaturesCommand.loadSpec(options));
+      return ServeTemplate.build(options, Specs.load(options));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.freshet.pipelines.Domain;
-import dev.freshet.pipelines.features.FeaturesCommand;
+import dev.freshet.pipelines.features.Specs;
 import dev.freshet.pipelines.train.TrainOptions;
 import dev.freshet.testdata.TestDataFiles;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -60,7 +60,7 @@ public class TrainTemplateTranslationTest {
 
   private static org.apache.beam.sdk.Pipeline build(TrainOptions options) {
     try {
-      return TrainTemplate.build(options, FeaturesCommand.loadSpec(options));
+      return TrainTemplate.build(options, Specs.load(options));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

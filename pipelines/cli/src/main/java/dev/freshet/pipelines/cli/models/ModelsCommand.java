@@ -1,0 +1,165 @@
+package dev.freshet.pipelines.cli.models;
+
+import dev.freshet.model.events.ModelEvent;
+import dev.freshet.model.registry.ModelManifest;
+import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.model.registry.ModelVersion;
+import dev.freshet.pipelines.kafka.ModelEvents;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code freshet models}: list, describe, promote and roll back registered model versions. */
+@Command(
+    name = "models",
+    mixinStandardHelpOptions = true,
+    description = "Inspect and manage the model registry.",
+    subcommands = {
+      ModelsCommand.ListVersions.class,
+      ModelsCommand.Describe.class,
+      ModelsCommand.Promote.class,
+      ModelsCommand.Rollback.class
+    })
+public final class ModelsCommand implements Callable<Integer> {
+  @Override
+  public Integer call() {
+    picocli.CommandLine.usage(this, System.out);
+    return 0;
+  }
+
+  /** The registry option every subcommand takes. */
+  static class RegistryOption {
+    @Option(
+        names = "--registry",
+        defaultValue = "out/registry",
+        description = "Model registry path, local or gs:// (default: ${DEFAULT-VALUE}).")
+    String registry;
+
+    ModelRegistry open() {
+      return ModelRegistry.at(registry);
+    }
+  }
+
+  /** Registry plus where pointer changes are announced. */
+  static class AnnouncingOption extends RegistryOption {
+    @Option(
+        names = "--bootstrap-servers",
+        description = "Kafka to announce the change on (model-events); not announced when unset.")
+    String bootstrapServers;
+
+    @Option(
+        names = "--model-events-topic",
+        defaultValue = "model-events",
+        description = "Topic of model lifecycle events (default: ${DEFAULT-VALUE}).")
+    String modelEventsTopic;
+
+    /** Moves the production pointer with {@code change}, prints and announces where it went. */
+    int movePointer(ModelEvent.Type type, PointerChange change) throws Exception {
+      ModelRegistry registry = open();
+      String previous = registry.production().orElse(null);
+      String now = change.apply(registry);
+      System.out.println("production is now " + now);
+      if (bootstrapServers != null) {
+        try (ModelEvents events = ModelEvents.to(bootstrapServers, modelEventsTopic)) {
+          events.publish(ModelEvent.of(type, now, "freshet models").previous(previous).build());
+        }
+        System.out.println("announced on " + modelEventsTopic);
+      }
+      return 0;
+    }
+  }
+
+  /** A change of the production pointer; returns the version now in production. */
+  @FunctionalInterface
+  interface PointerChange {
+    String apply(ModelRegistry registry) throws Exception;
+  }
+
+  @Command(
+      name = "list",
+      mixinStandardHelpOptions = true,
+      description = "List versions, newest last.")
+  static final class ListVersions extends RegistryOption implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      ModelRegistry r = open();
+      String production = r.production().orElse("");
+      System.out.printf(
+          "%-34s %-10s %-8s %10s %8s  %s%n",
+          "version", "status", "NE", "AUC", "examples", "parent");
+      for (ModelVersion v : r.list()) {
+        ModelManifest m = v.manifest();
+        Map<String, Double> metrics = m.metrics();
+        System.out.printf(
+            "%-34s %-10s %-8.4f %10.4f %8d  %s%s%n",
+            v.id(),
+            v.status(),
+            metrics.getOrDefault("normalizedEntropy", Double.NaN),
+            metrics.getOrDefault("auc", Double.NaN),
+            m.dataRange().exampleCount(),
+            m.parentVersion() == null ? "-" : m.parentVersion(),
+            v.id().equals(production) ? "   <- production" : "");
+      }
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "describe",
+      mixinStandardHelpOptions = true,
+      description = "Show a version's manifest and history.")
+  static final class Describe extends RegistryOption implements Callable<Integer> {
+    @Parameters(index = "0", description = "Version id.")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      ModelVersion v = open().describe(id);
+      ModelManifest m = v.manifest();
+      System.out.printf("version      %s (%s)%n", v.id(), v.status());
+      System.out.printf("created      %s%n", m.createdAt());
+      System.out.printf("network      %s %s%n", m.network(), m.config());
+      System.out.printf(
+          "features     %d, fingerprint %s%n", m.layout().size(), m.layout().fingerprint());
+      System.out.printf("parent       %s%n", m.parentVersion() == null ? "-" : m.parentVersion());
+      System.out.printf(
+          "data         %s .. %s, %,d examples%n",
+          m.dataRange().minEventTime(), m.dataRange().maxEventTime(), m.dataRange().exampleCount());
+      m.metrics().forEach((k, val) -> System.out.printf("metric       %-20s %.6f%n", k, val));
+      v.history().forEach(e -> System.out.printf("history      %s%n", e));
+      return 0;
+    }
+  }
+
+  @Command(
+      name = "promote",
+      mixinStandardHelpOptions = true,
+      description = "Make a version production.")
+  static final class Promote extends AnnouncingOption implements Callable<Integer> {
+    @Parameters(index = "0", description = "Version id.")
+    String id;
+
+    @Override
+    public Integer call() throws Exception {
+      return movePointer(
+          ModelEvent.Type.PROMOTED,
+          registry -> {
+            registry.promote(id);
+            return id;
+          });
+    }
+  }
+
+  @Command(
+      name = "rollback",
+      mixinStandardHelpOptions = true,
+      description = "Return production to the previous version.")
+  static final class Rollback extends AnnouncingOption implements Callable<Integer> {
+    @Override
+    public Integer call() throws Exception {
+      return movePointer(ModelEvent.Type.ROLLED_BACK, ModelRegistry::rollback);
+    }
+  }
+}

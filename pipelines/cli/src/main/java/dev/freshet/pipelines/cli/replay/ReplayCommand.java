@@ -1,0 +1,270 @@
+package dev.freshet.pipelines.cli.replay;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.pipelines.io.AvroJson;
+import dev.freshet.testdata.LocalParquetFiles;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.avro.generic.GenericRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.parquet.avro.AvroParquetReader;
+import org.apache.parquet.hadoop.ParquetReader;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code freshet replay}: produces a recorded log (events and, optionally, outcomes; JSON lines or
+ * Parquet) to Kafka in event-time order, each record stamped with its own time (CreateTime) and
+ * keyed by an entity field so that one entity's events stay in order, at an accelerated clock or a
+ * fixed rate.
+ */
+@Command(
+    name = "replay",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled.",
+      "Records are stamped with their event time: topics receiving events older than their"
+          + " retention.ms delete them at the next retention check (use retention.ms=-1)."
+    })
+public final class ReplayCommand implements Callable<Integer> {
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @Option(names = "--events", required = true, description = "Events file (.jsonl or .parquet).")
+  Path events;
+
+  @Option(
+      names = "--outcomes",
+      description = "Outcomes file (.jsonl or .parquet), interleaved by time.")
+  Path outcomes;
+
+  @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
+  String bootstrapServers;
+
+  @Option(
+      names = "--topic",
+      defaultValue = "events",
+      description = "Events topic (default: ${DEFAULT-VALUE}).")
+  String topic;
+
+  @Option(
+      names = "--outcomes-topic",
+      defaultValue = "outcomes",
+      description = "Outcomes topic (default: ${DEFAULT-VALUE}).")
+  String outcomesTopic;
+
+  @Option(
+      names = "--time-field",
+      defaultValue = "event_time",
+      description = "Event time field (default: ${DEFAULT-VALUE}).")
+  String timeField;
+
+  @Option(
+      names = "--outcome-time-field",
+      defaultValue = "outcome_time",
+      description = "Outcome time field (default: ${DEFAULT-VALUE}).")
+  String outcomeTimeField;
+
+  @Option(
+      names = "--key-field",
+      defaultValue = "event_id",
+      description = "Field used as the record key, e.g. card_id (default: ${DEFAULT-VALUE}).")
+  String keyField;
+
+  @Option(
+      names = "--speedup",
+      defaultValue = "0",
+      description =
+          "Replay stream time this many times faster than it happened; 0 = as fast as --rate allows.")
+  double speedup;
+
+  @Option(
+      names = "--rate",
+      defaultValue = "0",
+      description = "At most this many records per second; 0 = unlimited.")
+  double rate;
+
+  @Option(
+      names = "--until",
+      description =
+          "Stop at this stream time (ISO-8601), e.g. the last event's time to leave out outcomes that arrive later.")
+  Instant until;
+
+  @Option(
+      names = "--unpaced-after",
+      description =
+          "Send the records after this stream time (ISO-8601) without pacing, e.g. the outcomes that follow the last event.")
+  Instant unpacedAfter;
+
+  @Option(
+      names = "--limit",
+      defaultValue = "0",
+      description = "Stop after this many records; 0 = all.")
+  long limit;
+
+  /** One record to produce. */
+  public record Timed(long timeMillis, String topic, String key, String json) {}
+
+  /** Told of each record as it is handed to the producer, with the wall-clock time. */
+  @FunctionalInterface
+  public interface SendListener {
+    void sent(Timed record, long wallMillis);
+  }
+
+  /** A replay of {@code events} and {@code outcomes} (may be null) keyed by {@code keyField}. */
+  public static ReplayCommand of(
+      Path events, Path outcomes, String bootstrapServers, String keyField, double speedup) {
+    ReplayCommand r = new ReplayCommand();
+    r.events = events;
+    r.outcomes = outcomes;
+    r.bootstrapServers = bootstrapServers;
+    r.keyField = keyField;
+    r.speedup = speedup;
+    r.topic = "events";
+    r.outcomesTopic = "outcomes";
+    r.timeField = "event_time";
+    r.outcomeTimeField = "outcome_time";
+    return r;
+  }
+
+  /** Stops at stream time {@code end}: later records (outcomes, mostly) are not sent. */
+  public ReplayCommand until(Instant end) {
+    this.until = end;
+    return this;
+  }
+
+  /** Sends the records after stream time {@code time} as fast as possible (a trailing tail). */
+  public ReplayCommand unpacedAfter(Instant time) {
+    this.unpacedAfter = time;
+    return this;
+  }
+
+  /** Sends to these topics instead of {@code events} and {@code outcomes}. */
+  public ReplayCommand toTopics(String eventsTopic, String outcomesTopicName) {
+    this.topic = eventsTopic;
+    this.outcomesTopic = outcomesTopicName;
+    return this;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Summary s = replay(System.out);
+    return s.produced() > 0 ? 0 : 1;
+  }
+
+  /** What was produced. */
+  public record Summary(long produced, long events, long outcomes, double seconds) {}
+
+  public Summary replay(PrintStream out) throws IOException, InterruptedException {
+    return replay(out, (record, wallMillis) -> {});
+  }
+
+  public Summary replay(PrintStream out, SendListener listener)
+      throws IOException, InterruptedException {
+    List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField));
+    if (outcomes != null) {
+      records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id"));
+    }
+    records.sort(Comparator.comparingLong(Timed::timeMillis));
+    if (until != null) {
+      long end = until.toEpochMilli();
+      records = new ArrayList<>(records.stream().filter(r -> r.timeMillis() <= end).toList());
+    }
+    if (limit > 0 && records.size() > limit) {
+      records = records.subList(0, (int) limit);
+    }
+    out.printf(
+        "replaying %,d records from %s to %s (%s)%n",
+        records.size(),
+        records.isEmpty() ? "-" : Instant.ofEpochMilli(records.get(0).timeMillis()),
+        bootstrapServers,
+        speedup > 0
+            ? speedup + "x stream time"
+            : rate > 0 ? rate + " records/s" : "as fast as possible");
+    long events = 0;
+    long start = System.nanoTime();
+    try (KafkaProducer<String, String> producer =
+        new KafkaProducer<>(
+            Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
+                ProducerConfig.LINGER_MS_CONFIG, "1",
+                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000"),
+            new StringSerializer(),
+            new StringSerializer())) {
+      long first = records.isEmpty() ? 0 : records.get(0).timeMillis();
+      for (int i = 0; i < records.size(); i++) {
+        Timed r = records.get(i);
+        if (unpacedAfter == null || r.timeMillis() <= unpacedAfter.toEpochMilli()) {
+          pace(start, i, r.timeMillis() - first);
+        }
+        producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.json()));
+        listener.sent(r, System.currentTimeMillis());
+        if (r.topic().equals(topic)) {
+          events++;
+        }
+        if (records.size() >= 10 && (i + 1) % (records.size() / 10) == 0) {
+          out.printf("  %3d%%  %,d records%n", 100 * (i + 1) / records.size(), i + 1);
+        }
+      }
+      producer.flush();
+    }
+    double seconds = (System.nanoTime() - start) / 1e9;
+    out.printf(
+        "produced %,d records (%,d events) in %.1f s, %,.0f records/s%n",
+        records.size(), events, seconds, records.size() / seconds);
+    return new Summary(records.size(), events, records.size() - events, seconds);
+  }
+
+  /** Waits until record {@code i}, {@code streamMillis} after the first, is due. */
+  private void pace(long start, int i, long streamMillis) throws InterruptedException {
+    double dueSeconds = 0;
+    if (speedup > 0) {
+      dueSeconds = streamMillis / 1000.0 / speedup;
+    }
+    if (rate > 0) {
+      dueSeconds = Math.max(dueSeconds, i / rate);
+    }
+    long waitNanos = (long) (dueSeconds * 1e9) - (System.nanoTime() - start);
+    if (waitNanos > 1_000_000) {
+      Thread.sleep(waitNanos / 1_000_000);
+    }
+  }
+
+  private static List<Timed> read(Path file, String topic, String timeField, String keyField)
+      throws IOException {
+    List<String> lines = new ArrayList<>();
+    if (file.toString().endsWith(".parquet")) {
+      try (ParquetReader<GenericRecord> reader =
+          AvroParquetReader.<GenericRecord>builder(LocalParquetFiles.input(file)).build()) {
+        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
+          lines.add(AvroJson.toJson(r));
+        }
+      }
+    } else {
+      lines = Files.readAllLines(file);
+    }
+    List<Timed> out = new ArrayList<>(lines.size());
+    for (String line : lines) {
+      JsonNode node = JSON.readTree(line);
+      JsonNode time = node.get(timeField);
+      long millis =
+          time == null
+              ? 0
+              : time.isNumber() ? time.asLong() : Instant.parse(time.asText()).toEpochMilli();
+      JsonNode key = node.get(keyField);
+      out.add(new Timed(millis, topic, key == null ? null : key.asText(), line));
+    }
+    return out;
+  }
+}

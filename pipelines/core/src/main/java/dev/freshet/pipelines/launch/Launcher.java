@@ -1,0 +1,119 @@
+package dev.freshet.pipelines.launch;
+
+import dev.freshet.transforms.events.ParseEvents;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.apache.beam.runners.direct.DirectOptions;
+import org.apache.beam.runners.direct.DirectRunner;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.metrics.MetricResult;
+import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.PipelineOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.options.StreamingOptions;
+
+/**
+ * How Freshet's pipelines start from Beam-style arguments ({@code --name=value}), the same way from
+ * the {@code freshet} command line, the worker jar's main class and the Dataflow templates: the
+ * runner's defaults added where the user gave none, help printed on request, and unbounded jobs
+ * started without blocking.
+ */
+public final class Launcher {
+  /** Bundle settings for low latency on Flink, applied unless given on the command line. */
+  public static final List<String> FLINK_LATENCY_DEFAULTS =
+      List.of("--maxBundleTimeMills=20", "--maxBundleSize=500", "--autoWatermarkInterval=50");
+
+  /**
+   * The direct runner checks by default that no element is mutated and that every element survives
+   * its coder, by encoding each one again: right for tests of user code, but it multiplies the
+   * latency of serving (see docs/benchmarks/serve.md). Streaming jobs turn both off unless given.
+   */
+  public static final List<String> DIRECT_DEFAULTS =
+      List.of("--enforceImmutability=false", "--enforceEncodability=false");
+
+  private Launcher() {}
+
+  /**
+   * {@code args} plus each of {@code defaults} ({@code --name=value}) whose option is not given.
+   */
+  public static String[] withDefaults(String[] args, List<String> defaults) {
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    for (String d : defaults) {
+      String name = d.substring(0, d.indexOf('=') + 1);
+      if (Arrays.stream(args).noneMatch(a -> a.startsWith(name))) {
+        all.add(d);
+      }
+    }
+    return all.toArray(new String[0]);
+  }
+
+  /**
+   * {@code args} plus the runner's defaults that are not given: {@link #FLINK_LATENCY_DEFAULTS} on
+   * Flink, {@link #DIRECT_DEFAULTS} on the direct runner (the default runner).
+   */
+  public static String[] withRunnerDefaults(String... args) {
+    // Only the runner matters here: other options, even unknown ones, are checked by parse().
+    Class<?> runner =
+        PipelineOptionsFactory.fromArgs(args).withoutStrictParsing().create().getRunner();
+    List<String> defaults =
+        runner == FlinkRunner.class
+            ? FLINK_LATENCY_DEFAULTS
+            : runner == DirectRunner.class ? DIRECT_DEFAULTS : List.of();
+    return withDefaults(args, defaults);
+  }
+
+  /** Parses {@code args} as {@code type}, validating required options. */
+  public static <T extends PipelineOptions> T parse(Class<T> type, String... args) {
+    PipelineOptionsFactory.register(type);
+    return PipelineOptionsFactory.fromArgs(args).withValidation().as(type);
+  }
+
+  /** Whether {@code args} ask for help ({@code --help} or {@code -h}). */
+  public static boolean wantsHelp(String... args) {
+    return Arrays.stream(args).anyMatch(a -> a.equals("--help") || a.equals("-h"));
+  }
+
+  /** The usage lines, a blank line, then every option of {@code type} with its description. */
+  public static void printHelp(
+      PrintStream out, List<String> usage, Class<? extends PipelineOptions> type) {
+    PipelineOptionsFactory.register(type);
+    usage.forEach(out::println);
+    out.println();
+    PipelineOptionsFactory.printHelp(out, type);
+  }
+
+  /**
+   * Builds an unbounded pipeline with {@code build} and starts it without waiting for it: streaming
+   * mode, the direct runner not blocking, Flink detached. Cancel the result to stop it.
+   */
+  public static PipelineResult startUnbounded(PipelineOptions options, Consumer<Pipeline> build) {
+    options.as(StreamingOptions.class).setStreaming(true);
+    options.as(DirectOptions.class).setBlockOnRun(false);
+    if (options.getRunner() == FlinkRunner.class) {
+      options.as(FlinkPipelineOptions.class).setAttachedMode(false);
+    }
+    Pipeline p = Pipeline.create(options);
+    build.accept(p);
+    return p.run();
+  }
+
+  /** Freshet's counters of a (running or finished) pipeline, summed over steps. */
+  public static Map<String, Long> counters(PipelineResult result) {
+    Map<String, Long> out = new TreeMap<>();
+    for (MetricResult<Long> counter :
+        result.metrics().queryMetrics(MetricsFilter.builder().build()).getCounters()) {
+      if (ParseEvents.METRICS_NAMESPACE.equals(counter.getName().getNamespace())) {
+        out.merge(counter.getName().getName(), counter.getAttempted(), Long::sum);
+      }
+    }
+    return out;
+  }
+}

@@ -1,0 +1,238 @@
+package dev.freshet.pipelines.learn;
+
+import dev.freshet.model.events.ModelEvent;
+import dev.freshet.model.examples.Example;
+import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.model.registry.SmokeTestSet;
+import dev.freshet.transforms.events.ParseEvents;
+import dev.freshet.transforms.features.FeatureSpec;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import org.apache.beam.sdk.coders.VarLongCoder;
+import org.apache.beam.sdk.metrics.Counter;
+import org.apache.beam.sdk.metrics.Metrics;
+import org.apache.beam.sdk.state.BagState;
+import org.apache.beam.sdk.state.StateSpec;
+import org.apache.beam.sdk.state.StateSpecs;
+import org.apache.beam.sdk.state.TimeDomain;
+import org.apache.beam.sdk.state.Timer;
+import org.apache.beam.sdk.state.TimerSpec;
+import org.apache.beam.sdk.state.TimerSpecs;
+import org.apache.beam.sdk.state.ValueState;
+import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.values.KV;
+import org.joda.time.Duration;
+import org.joda.time.Instant;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Feeds labelled examples ({@link Example}s, each timestamped with its label time) to the {@link
+ * CandidateLearner} <em>in label-time order</em>, in micro-batches, and emits its gate decisions as
+ * model events keyed by version.
+ *
+ * <p>Why the order matters: a candidate records the newest label time it learnt, and after a
+ * restart the learner skips re-read examples labelled at or before it. That is exact only if every
+ * example labelled up to that time was learnt first. Labels do not arrive in that order (a
+ * chargeback is labelled when it comes, a timeout when the slowest partition's watermark passes),
+ * so examples wait in state until the watermark passes their label time (an event-time timer,
+ * {@value #RELEASE_STEP_MINUTES} minute steps of label time), and are then released in order of
+ * label time and learnt in micro-batches of {@code microBatchSize} (a batch never splits examples
+ * with equal label times). Released examples short of a micro-batch are learnt after {@code
+ * maxWait} without more (a processing-time timer). Learning inside this stateful step keeps the
+ * order on every runner.
+ *
+ * <p>Every example carries the same key, so one worker owns the learner at a time; its DoFn
+ * instances in that JVM share one learner per pipeline run (the direct runner may create several
+ * instances). A worker that takes the key over resumes from the learner's latest candidate.
+ */
+final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
+  private static final Logger LOG = LoggerFactory.getLogger(LearnFn.class);
+
+  /** Label time released per step of the event-time timer. */
+  static final long RELEASE_STEP_MINUTES = 1;
+
+  private static final long STEP_MILLIS =
+      Duration.standardMinutes(RELEASE_STEP_MINUTES).getMillis();
+
+  /** Learner setup that travels with the DoFn. */
+  record Config(
+      String runId,
+      String registry,
+      FeatureSpec spec,
+      CandidateLearner.Settings settings,
+      int microBatchSize,
+      long maxWaitSeconds)
+      implements java.io.Serializable {}
+
+  private final Config config;
+  private final Counter trained = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples");
+  private final Counter skipped =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples_seen_before");
+  private final Counter batches =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_micro_batches");
+  private final Counter accepted =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_registered");
+  private final Counter rejected =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_candidates_rejected");
+
+  /** Examples whose label time the watermark has not passed yet. */
+  @StateId("waiting")
+  private final StateSpec<BagState<Example>> waitingSpec =
+      StateSpecs.bag(Example.ExampleCoder.of());
+
+  /** Released examples, in label-time order, short of a micro-batch. */
+  @StateId("ready")
+  private final StateSpec<BagState<Example>> readySpec = StateSpecs.bag(Example.ExampleCoder.of());
+
+  /** The label time the release timer is set for (none when nothing waits). */
+  @StateId("releaseAt")
+  private final StateSpec<ValueState<Long>> releaseAtSpec = StateSpecs.value(VarLongCoder.of());
+
+  @TimerId("release")
+  private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
+
+  @TimerId("flush")
+  private final TimerSpec flushSpec = TimerSpecs.timer(TimeDomain.PROCESSING_TIME);
+
+  private transient CandidateLearner learner;
+
+  LearnFn(Config config) {
+    this.config = config;
+  }
+
+  @Setup
+  public void setup() throws Exception {
+    learner =
+        SharedInstances.acquire(
+            "learner-" + config.runId(),
+            () ->
+                CandidateLearner.start(
+                    ModelRegistry.at(config.registry()),
+                    config.spec().fingerprint(),
+                    config.settings(),
+                    SmokeTestSet.read(config.registry(), config.spec())));
+  }
+
+  @ProcessElement
+  public void process(
+      @Element KV<String, Example> example,
+      @Timestamp Instant labelTime,
+      @StateId("waiting") BagState<Example> waiting,
+      @StateId("releaseAt") ValueState<Long> releaseAt,
+      @TimerId("release") Timer release) {
+    waiting.add(example.getValue());
+    long step = stepEnd(labelTime.getMillis());
+    Long current = releaseAt.read();
+    if (current == null || step < current) {
+      release.set(new Instant(step));
+      releaseAt.write(step);
+    }
+  }
+
+  /**
+   * The watermark passed {@code timer}: the examples labelled up to it are all here. Moves them, in
+   * label-time order, behind those already released, learns every full micro-batch, and sets the
+   * timer for the next waiting example.
+   */
+  @OnTimer("release")
+  public void onRelease(
+      OnTimerContext context,
+      @StateId("waiting") BagState<Example> waiting,
+      @StateId("ready") BagState<Example> ready,
+      @StateId("releaseAt") ValueState<Long> releaseAt,
+      @TimerId("release") Timer release,
+      @TimerId("flush") Timer flush,
+      OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    long upTo = context.timestamp().getMillis();
+    List<Example> released = new ArrayList<>();
+    List<Example> stillWaiting = new ArrayList<>();
+    for (Example e : waiting.read()) {
+      (e.labelTimeMillis() <= upTo ? released : stillWaiting).add(e);
+    }
+    waiting.clear();
+    stillWaiting.forEach(waiting::add);
+    releaseAt.clear();
+    stillWaiting.stream()
+        .mapToLong(Example::labelTimeMillis)
+        .min()
+        .ifPresent(
+            next -> {
+              long step = stepEnd(next);
+              release.set(new Instant(step));
+              releaseAt.write(step);
+            });
+    if (released.isEmpty()) {
+      return;
+    }
+    released.sort(Comparator.comparingLong(Example::labelTimeMillis).thenComparing(Example::id));
+    List<Example> queue = new ArrayList<>();
+    ready.read().forEach(queue::add);
+    queue.addAll(released);
+    int start = 0;
+    while (queue.size() - start >= config.microBatchSize()) {
+      int end = start + config.microBatchSize();
+      while (end < queue.size()
+          && queue.get(end).labelTimeMillis() == queue.get(end - 1).labelTimeMillis()) {
+        end++;
+      }
+      learn(queue.subList(start, end), out);
+      start = end;
+    }
+    ready.clear();
+    List<Example> rest = queue.subList(start, queue.size());
+    rest.forEach(ready::add);
+    if (!rest.isEmpty()) {
+      flush.offset(Duration.standardSeconds(config.maxWaitSeconds())).setRelative();
+    }
+  }
+
+  /** Nothing more was released for a while: learns what is ready, short of a micro-batch. */
+  @OnTimer("flush")
+  public void onFlush(
+      @StateId("ready") BagState<Example> ready, OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    List<Example> rest = new ArrayList<>();
+    ready.read().forEach(rest::add);
+    ready.clear();
+    if (!rest.isEmpty()) {
+      learn(rest, out);
+    }
+  }
+
+  private void learn(List<Example> examples, OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    CandidateLearner.Step step;
+    synchronized (learner) {
+      try {
+        step = learner.learn(examples);
+      } catch (Exception | Error e) {
+        LOG.error("the learner failed on a micro-batch of {} examples", examples.size(), e);
+        throw e;
+      }
+    }
+    batches.inc();
+    trained.inc(step.trained());
+    skipped.inc(step.skipped());
+    if (step.decision().isPresent()) {
+      ModelEvent event = step.decision().get();
+      (event.is(ModelEvent.Type.CANDIDATE) ? accepted : rejected).inc();
+      out.output(KV.of(event.version(), event.toJson()));
+    }
+  }
+
+  /** The end of the release step holding {@code labelTimeMillis}. */
+  private static long stepEnd(long labelTimeMillis) {
+    return Math.floorDiv(labelTimeMillis, STEP_MILLIS) * STEP_MILLIS + STEP_MILLIS - 1;
+  }
+
+  @Teardown
+  public void teardown() throws Exception {
+    if (learner != null) {
+      SharedInstances.release("learner-" + config.runId());
+      learner = null;
+    }
+  }
+}

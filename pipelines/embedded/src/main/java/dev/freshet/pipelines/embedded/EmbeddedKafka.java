@@ -1,0 +1,132 @@
+package dev.freshet.pipelines.embedded;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Properties;
+import java.util.stream.Stream;
+import kafka.server.KafkaConfig;
+import kafka.server.KafkaRaftServer;
+import kafka.tools.StorageTool;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.Uuid;
+import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Time;
+
+/**
+ * A one-node Kafka broker (KRaft, no ZooKeeper) inside this JVM, on free loopback ports and a
+ * temporary log directory that is deleted on {@link #close()}. For the local run and for tests: the
+ * real broker, not a mock.
+ *
+ * <pre>{@code
+ * try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
+ *   KafkaTopics.create(kafka.bootstrapServers(), 2, List.of("events", "predictions"));
+ *   ... kafka.bootstrapServers() ...
+ * }
+ * }</pre>
+ */
+public final class EmbeddedKafka implements AutoCloseable {
+  private final Path logDir;
+  private final KafkaRaftServer server;
+  private final String bootstrapServers;
+
+  private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+    this.logDir = logDir;
+    this.server = server;
+    this.bootstrapServers = bootstrapServers;
+  }
+
+  /** Formats a fresh log directory and starts the broker; returns once it accepts clients. */
+  public static EmbeddedKafka start() throws IOException {
+    Path logDir = Files.createTempDirectory("freshet-kafka");
+    int port = freePort();
+    int controllerPort = freePort();
+    Properties props = new Properties();
+    props.put("process.roles", "broker,controller");
+    props.put("node.id", "1");
+    props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
+    props.put(
+        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+    props.put("controller.listener.names", "CONTROLLER");
+    props.put("inter.broker.listener.name", "PLAINTEXT");
+    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put("log.dirs", logDir.resolve("data").toString());
+    props.put("offsets.topic.replication.factor", "1");
+    props.put("offsets.topic.num.partitions", "1");
+    props.put("transaction.state.log.replication.factor", "1");
+    props.put("transaction.state.log.min.isr", "1");
+    props.put("group.initial.rebalance.delay.ms", "0");
+    props.put("num.partitions", "1");
+    props.put("auto.create.topics.enable", "false");
+    // Records carry their event time, and tests and the local run replay past events: time
+    // retention would delete them 30 s after start (see KafkaTopics.KEEP_REGARDLESS_OF_AGE).
+    props.put("log.retention.ms", "-1");
+
+    Path config = logDir.resolve("server.properties");
+    try (var out = Files.newOutputStream(config)) {
+      props.store(out, "Freshet embedded Kafka");
+    }
+    ByteArrayOutputStream formatLog = new ByteArrayOutputStream();
+    int formatted =
+        StorageTool.execute(
+            new String[] {
+              "format",
+              "-t",
+              Uuid.randomUuid().toString(),
+              "-c",
+              config.toString(),
+              "--ignore-formatted"
+            },
+            new PrintStream(formatLog, true, StandardCharsets.UTF_8));
+    if (formatted != 0) {
+      throw new IOException(
+          "could not format the embedded Kafka log directory: "
+              + formatLog.toString(StandardCharsets.UTF_8));
+    }
+    KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
+    server.startup();
+    return new EmbeddedKafka(logDir, server, "127.0.0.1:" + port);
+  }
+
+  public String bootstrapServers() {
+    return bootstrapServers;
+  }
+
+  /** A string producer to this broker that waits for every replica ({@code acks=all}). */
+  public KafkaProducer<String, String> producer() {
+    return new KafkaProducer<>(
+        Map.of(
+            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+            bootstrapServers,
+            ProducerConfig.ACKS_CONFIG,
+            "all"),
+        new StringSerializer(),
+        new StringSerializer());
+  }
+
+  @Override
+  public void close() {
+    server.shutdown();
+    server.awaitShutdown();
+    try (Stream<Path> files = Files.walk(logDir)) {
+      files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}
