@@ -64,7 +64,6 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
             ParDo.of(new ParseJsonFn(new RecordParser(schema), source))
                 .withOutputTags(ROWS, TupleTagList.of(DEAD)));
     return new ParseResult(
-        input.getPipeline(),
         out.get(ROWS).setCoder(SchemaCoder.of(schema.beamSchema())),
         out.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
   }

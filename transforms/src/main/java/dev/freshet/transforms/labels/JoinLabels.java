@@ -5,13 +5,13 @@ import dev.freshet.transforms.events.DeadLetterCounter;
 import dev.freshet.transforms.events.DeadLetterReason;
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.ParseEvents;
+import dev.freshet.transforms.events.WithDeadLetters;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.KeyBuckets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.coders.Coder;
 import org.apache.beam.sdk.coders.KvCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
@@ -35,8 +35,6 @@ import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
 import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -174,45 +172,23 @@ public final class JoinLabels<T>
                   .withOutputTags(labeledTag, TupleTagList.of(DEAD)));
     }
     return new Result<>(
-        events.getPipeline(),
+        labeledTag,
         out.get(labeledTag).setCoder(Labeled.LabeledCoder.of(valueCoder)),
         out.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
   }
 
   /** Labelled values and the outcomes (or duplicate events) that could not be used. */
-  public static final class Result<T> implements POutput {
-    private final Pipeline pipeline;
-    private final PCollection<Labeled<T>> labeled;
-    private final PCollection<DeadLetter> deadLetters;
-
+  public static final class Result<T> extends WithDeadLetters<Labeled<T>> {
     Result(
-        Pipeline pipeline, PCollection<Labeled<T>> labeled, PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.labeled = labeled;
-      this.deadLetters = deadLetters;
+        TupleTag<Labeled<T>> tag,
+        PCollection<Labeled<T>> labeled,
+        PCollection<DeadLetter> deadLetters) {
+      super(tag, labeled, DEAD, deadLetters);
     }
 
     public PCollection<Labeled<T>> labeled() {
-      return labeled;
+      return output();
     }
-
-    public PCollection<DeadLetter> deadLetters() {
-      return deadLetters;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(LABELED, labeled, DEAD, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   /** Counters shared by both paths. */

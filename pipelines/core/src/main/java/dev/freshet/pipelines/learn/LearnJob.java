@@ -1,6 +1,5 @@
 package dev.freshet.pipelines.learn;
 
-import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.registry.SmokeTestSet;
@@ -77,8 +76,9 @@ public final class LearnJob {
                             + " has no production model to learn from. Train one first: freshet"
                             + " train --registry="
                             + registryPath));
-    try (LoadedModel ignored = registry.load(production, spec.fingerprint())) {
+    try {
       // Loads and verifies: the learner copies exactly this version.
+      registry.load(production, spec.fingerprint()).close();
     } catch (ModelRejectedException e) {
       throw new IllegalArgumentException(
           "production version "

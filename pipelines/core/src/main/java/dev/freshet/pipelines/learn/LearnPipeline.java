@@ -60,15 +60,7 @@ public final class LearnPipeline {
         p.apply("ReadPredictions", KafkaTopics.read(options, options.getPredictionsTopic()))
             .apply("ParsePredictions", ParsePredictions.create().requireSpec(spec.fingerprint()));
     PCollection<KV<String, Prediction>> byEvent =
-        logged
-            .predictions()
-            .apply(
-                "ByEventId",
-                MapElements.into(
-                        TypeDescriptors.kvs(
-                            TypeDescriptors.strings(), TypeDescriptor.of(Prediction.class)))
-                    .via((Prediction pr) -> KV.of(pr.eventId(), pr)))
-            .setCoder(KvCoder.of(StringUtf8Coder.of(), Prediction.PredictionCoder.of()));
+        logged.predictions().apply("ByEventId", ParsePredictions.byEventId());
 
     ParseResult outcomeRows =
         p.apply("ReadOutcomes", KafkaTopics.read(options, options.getOutcomesTopic()))

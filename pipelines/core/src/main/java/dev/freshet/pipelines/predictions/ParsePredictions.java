@@ -3,18 +3,20 @@ package dev.freshet.pipelines.predictions;
 import dev.freshet.transforms.events.DeadLetter;
 import dev.freshet.transforms.events.DeadLetterCounter;
 import dev.freshet.transforms.events.DeadLetterReason;
-import java.util.Map;
-import org.apache.beam.sdk.Pipeline;
+import dev.freshet.transforms.events.WithDeadLetters;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
-import org.apache.beam.sdk.values.PInput;
-import org.apache.beam.sdk.values.POutput;
-import org.apache.beam.sdk.values.PValue;
 import org.apache.beam.sdk.values.TupleTag;
 import org.apache.beam.sdk.values.TupleTagList;
+import org.apache.beam.sdk.values.TypeDescriptor;
+import org.apache.beam.sdk.values.TypeDescriptors;
 import org.checkerframework.checker.nullness.qual.Nullable;
 
 /**
@@ -63,6 +65,24 @@ public final class ParsePredictions
     return new ParsePredictions(source, fingerprint.substring(0, 16));
   }
 
+  /** Predictions keyed by their event id, for a join with what else is known of the event. */
+  public static PTransform<PCollection<Prediction>, PCollection<KV<String, Prediction>>>
+      byEventId() {
+    return new PTransform<>() {
+      @Override
+      public PCollection<KV<String, Prediction>> expand(PCollection<Prediction> predictions) {
+        return predictions
+            .apply(
+                "Key",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(Prediction.class)))
+                    .via((Prediction p) -> KV.of(p.eventId(), p)))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), Prediction.PredictionCoder.of()));
+      }
+    };
+  }
+
   @Override
   public Result expand(PCollection<String> records) {
     PCollectionTuple parsed =
@@ -71,47 +91,19 @@ public final class ParsePredictions
             ParDo.of(new ParseFn(source, spec16))
                 .withOutputTags(PREDICTIONS, TupleTagList.of(DEAD)));
     return new Result(
-        records.getPipeline(),
         parsed.get(PREDICTIONS).setCoder(Prediction.PredictionCoder.of()),
         parsed.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
   }
 
   /** The predictions read and the records that were not. */
-  public static final class Result implements POutput {
-    private final Pipeline pipeline;
-    private final PCollection<Prediction> predictions;
-    private final PCollection<DeadLetter> deadLetters;
-
-    Result(
-        Pipeline pipeline,
-        PCollection<Prediction> predictions,
-        PCollection<DeadLetter> deadLetters) {
-      this.pipeline = pipeline;
-      this.predictions = predictions;
-      this.deadLetters = deadLetters;
+  public static final class Result extends WithDeadLetters<Prediction> {
+    Result(PCollection<Prediction> predictions, PCollection<DeadLetter> deadLetters) {
+      super(PREDICTIONS, predictions, DEAD, deadLetters);
     }
 
     public PCollection<Prediction> predictions() {
-      return predictions;
+      return output();
     }
-
-    public PCollection<DeadLetter> deadLetters() {
-      return deadLetters;
-    }
-
-    @Override
-    public Pipeline getPipeline() {
-      return pipeline;
-    }
-
-    @Override
-    public Map<TupleTag<?>, PValue> expand() {
-      return Map.of(PREDICTIONS, predictions, DEAD, deadLetters);
-    }
-
-    @Override
-    public void finishSpecifyingOutput(
-        String transformName, PInput input, PTransform<?, ?> transform) {}
   }
 
   static final class ParseFn extends DoFn<String, Prediction> {

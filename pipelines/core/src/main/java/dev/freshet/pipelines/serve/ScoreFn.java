@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -175,7 +176,7 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
       rows[i] = e.features();
       arms[i] =
           router.route(
-              String.valueOf((Object) e.event().getValue(stickyField)),
+              Objects.toString(e.event().getValue(stickyField)),
               e.event().getString(idField),
               challenger != null,
               posteriors);

@@ -1,6 +1,5 @@
 package dev.freshet.pipelines.serve;
 
-import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.features.Specs;
@@ -90,7 +89,8 @@ public final class ServeJob {
     }
     Optional<String> firstError = Optional.empty();
     for (String version : lineage) {
-      try (LoadedModel ignored = registry.load(version, spec.fingerprint())) {
+      try {
+        registry.load(version, spec.fingerprint()).close();
         return version;
       } catch (ModelRejectedException e) {
         if (firstError.isEmpty()) {

@@ -137,7 +137,8 @@ public final class ArrivalStream extends PTransform<PBegin, PCollectionTuple> {
   }
 
   /** The records of one step as one TestStream event. */
-  @SuppressWarnings("unchecked")
+  // TestStream takes the rest as generic varargs: the array of them can only be created raw.
+  @SuppressWarnings({"unchecked", "rawtypes"})
   private static TestStream.Builder<Row> addAll(
       TestStream.Builder<Row> script, List<TimestampedValue<Row>> values) {
     TimestampedValue<Row>[] rest =

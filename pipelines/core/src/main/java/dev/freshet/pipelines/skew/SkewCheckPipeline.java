@@ -31,7 +31,6 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
-import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
@@ -48,8 +47,6 @@ import org.apache.beam.sdk.values.PCollection;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
-import org.apache.beam.sdk.values.TypeDescriptor;
-import org.apache.beam.sdk.values.TypeDescriptors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.joda.time.Duration;
@@ -147,13 +144,7 @@ public final class SkewCheckPipeline {
           p.apply("ReadPredictions", read(c.predictions()))
               .apply("ParsePredictions", ParsePredictions.create())
               .predictions()
-              .apply(
-                  "ByEventId",
-                  MapElements.into(
-                          TypeDescriptors.kvs(
-                              TypeDescriptors.strings(), TypeDescriptor.of(Prediction.class)))
-                      .via((Prediction pr) -> KV.of(pr.eventId(), pr)))
-              .setCoder(KvCoder.of(StringUtf8Coder.of(), Prediction.PredictionCoder.of()));
+              .apply("ByEventId", ParsePredictions.byEventId());
       KeyedPCollectionTuple.of(LEFT, bounded.apply("OnceLoggedRead", onceAtEnd()))
           .and(LOGGED, logged.apply("OnceAtEnd", onceAtEnd()))
           .apply("JoinLogged", CoGroupByKey.create())
