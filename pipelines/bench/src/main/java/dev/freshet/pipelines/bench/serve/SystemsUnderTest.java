@@ -1,0 +1,131 @@
+package dev.freshet.pipelines.bench.serve;
+
+import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.launch.Launcher;
+import dev.freshet.pipelines.serve.ServeJob;
+import dev.freshet.transforms.features.FeatureSpec;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.beam.sdk.PipelineResult;
+
+/**
+ * The systems the benchmark compares, by name: the plain loop ({@link PlainLoopServer}), and serve
+ * on the direct runner and on embedded Flink, with the runner settings given on the command line.
+ */
+final class SystemsUnderTest {
+  static final String LOOP = "loop";
+  static final String DIRECT = "direct";
+  static final String FLINK = "flink";
+  static final List<String> ALL = List.of(LOOP, DIRECT, FLINK);
+
+  private final FeatureSpec spec;
+  private final Long modelPollMillis;
+  private final List<String> flinkArgs;
+  private final long flinkBufferTimeoutMs;
+  private final List<String> directArgs;
+  private final PrintStream stderr;
+
+  SystemsUnderTest(
+      FeatureSpec spec,
+      Long modelPollMillis,
+      List<String> flinkArgs,
+      long flinkBufferTimeoutMs,
+      List<String> directArgs,
+      PrintStream stderr) {
+    this.spec = spec;
+    this.modelPollMillis = modelPollMillis;
+    this.flinkArgs = flinkArgs;
+    this.flinkBufferTimeoutMs = flinkBufferTimeoutMs;
+    this.directArgs = directArgs;
+    this.stderr = stderr;
+  }
+
+  /** Starts {@code system} on {@code topics} with the models in {@code registryDir}. */
+  Running start(EmbeddedKafka kafka, String system, Topics topics, Path registryDir, Path work)
+      throws Exception {
+    if (system.equals(LOOP)) {
+      PlainLoopServer loop =
+          new PlainLoopServer(
+              kafka.bootstrapServers(),
+              topics.events(),
+              topics.predictions(),
+              spec,
+              registryDir.toString(),
+              TimeUnit.SECONDS.toMillis(600),
+              0.5);
+      loop.start();
+      return new Running(loop, null);
+    }
+    List<String> args = serveArgs(kafka, system, topics, registryDir, work);
+    PipelineResult result = ServeJob.start(ServeJob.parse(args.toArray(new String[0])), stderr);
+    return new Running(null, result);
+  }
+
+  private List<String> serveArgs(
+      EmbeddedKafka kafka, String system, Topics topics, Path registryDir, Path work)
+      throws IOException {
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--runner=" + (system.equals(FLINK) ? "FlinkRunner" : "DirectRunner"),
+                "--bootstrapServers=" + kafka.bootstrapServers(),
+                "--eventsTopic=" + topics.events(),
+                "--outcomesTopic=" + topics.outcomes(),
+                "--predictionsTopic=" + topics.predictions(),
+                "--deadLettersTopic=" + topics.dead(),
+                "--modelEventsTopic=" + topics.models(),
+                "--startOffset=EARLIEST",
+                "--consumerGroup=" + topics.prefix() + "serve",
+                "--registry=" + registryDir));
+    if (modelPollMillis != null) {
+      args.add("--modelPollMillis=" + modelPollMillis);
+    }
+    if (system.equals(FLINK)) {
+      args.add("--flinkMaster=[local]");
+      args.addAll(flinkArgs);
+      if (flinkBufferTimeoutMs >= 0) {
+        args.add("--flinkConfDir=" + flinkConfDir(work));
+      }
+    } else {
+      args.addAll(directArgs);
+    }
+    return args;
+  }
+
+  /** A Flink configuration directory holding only the network buffer timeout. */
+  private Path flinkConfDir(Path work) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("flink-conf"));
+    Files.writeString(
+        dir.resolve("flink-conf.yaml"),
+        "execution.buffer-timeout.interval: " + flinkBufferTimeoutMs + " ms\n",
+        StandardCharsets.UTF_8);
+    return dir;
+  }
+
+  /** The runner settings a system runs with: ours plus serve's defaults for the rest. */
+  String describe(String system) {
+    if (system.equals(LOOP)) {
+      return "KafkaConsumer → features → DJL (one batch per poll) → KafkaProducer, one thread";
+    }
+    boolean flink = system.equals(FLINK);
+    List<String> given = new ArrayList<>();
+    given.add(flink ? "--runner=FlinkRunner" : "--runner=DirectRunner");
+    given.addAll(flink ? flinkArgs : directArgs);
+    List<String> shown =
+        new ArrayList<>(List.of(Launcher.withRunnerDefaults(given.toArray(new String[0]))));
+    shown.remove(0);
+    if (flink) {
+      shown.add(
+          flinkBufferTimeoutMs >= 0
+              ? "execution.buffer-timeout.interval=" + flinkBufferTimeoutMs + "ms"
+              : "execution.buffer-timeout.interval=100ms (Flink's default)");
+    }
+    return String.join(" ", shown);
+  }
+}
