@@ -8,6 +8,7 @@ import dev.freshet.model.examples.Example;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.SmokeTestSet;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.pipelines.bench.ProcessCpu;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
@@ -152,7 +153,7 @@ public final class LearnBenchmark implements Callable<Integer> {
                 ModelEvent e = ModelEvent.parse(rec.value());
                 // Every gate, passed or not, says how many examples were learnt by then.
                 if (e.smokeTest() != null) {
-                  gates.add(new long[] {e.examples(), e.at().toEpochMilli()});
+                  gates.add(new long[] {e.examples(), e.at().toEpochMilli(), ProcessCpu.nanos()});
                   System.out.printf("  gate at %,d examples%n", e.examples());
                 }
               });
@@ -164,14 +165,18 @@ public final class LearnBenchmark implements Callable<Integer> {
         }
         long[] first = gates.get(0);
         long[] last = gates.get(gates.size() - 1);
-        double rate = (last[0] - first[0]) / ((last[1] - first[1]) / 1000.0);
+        long learnt = last[0] - first[0];
+        double rate = learnt / ((last[1] - first[1]) / 1000.0);
+        double cpuMicros = (last[2] - first[2]) / 1000.0 / learnt;
         results.add(
-            String.format("| %s | %,d | %,d | %,.0f |", runner, n, last[0] - first[0], rate));
+            String.format(
+                "| %s | %,d | %,d | %,.0f | %,.0f |", runner, n, learnt, rate, cpuMicros));
       }
     }
     System.out.println();
-    System.out.println("| runner | logged predictions | examples measured | examples/s |");
-    System.out.println("|---|---|---|---|");
+    System.out.println(
+        "| runner | logged predictions | examples measured | examples/s | µs CPU per example |");
+    System.out.println("|---|---|---|---|---|");
     results.forEach(System.out::println);
     return 0;
   }

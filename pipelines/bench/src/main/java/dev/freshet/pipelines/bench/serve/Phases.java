@@ -1,10 +1,10 @@
 package dev.freshet.pipelines.bench.serve;
 
 import dev.freshet.model.registry.ModelRegistry;
+import dev.freshet.pipelines.bench.ProcessCpu;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.UncheckedIOException;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -199,7 +199,7 @@ final class Phases {
     Phase phase = new Phase(phaseName, false);
     log("throughput, %s: producing a backlog of %,d events...", round, events);
     reader.armWindow();
-    long cpu0 = processCpuNanos();
+    long cpu0 = ProcessCpu.nanos();
     long t0 = System.nanoTime();
     sender.backlog(phase, events);
     double produceSeconds = (System.nanoTime() - t0) / 1e9;
@@ -207,7 +207,7 @@ final class Phases {
         () -> phase.received.get() >= events || running.failed(),
         Duration.ofSeconds(timeoutSeconds));
     double[] window = reader.window();
-    long cpu = processCpuNanos() - cpu0;
+    long cpu = ProcessCpu.nanos() - cpu0;
     long received = phase.received.get();
     Throughput t =
         new Throughput(
@@ -250,12 +250,6 @@ final class Phases {
       Thread.sleep(2);
     }
     return true;
-  }
-
-  /** CPU time used by this JVM so far: the system under test, the broker and the harness. */
-  private static long processCpuNanos() {
-    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-        .getProcessCpuTime();
   }
 
   /** A line on the log, prefixed with the system's name. */
