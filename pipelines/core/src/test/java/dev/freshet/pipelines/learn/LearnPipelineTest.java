@@ -147,8 +147,13 @@ public class LearnPipelineTest {
     } finally {
       first.cancel();
     }
-    ModelRegistry r = ModelRegistry.at(registry.toString());
-    assertThat(r.production()).as("production untouched").contains(production);
+    ModelRegistry firstRegistry = ModelRegistry.at(registry.toString());
+    assertThat(firstRegistry.production()).as("production untouched").contains(production);
+    // A cancelled job may finish the bundle it was in, registering one more candidate: the restart
+    // continues from a copy of the registry as it is now, and announces on a topic of its own, so
+    // nothing the first run does late is taken for the second run's work.
+    Path restartRegistry = copyOf(registry);
+    ModelRegistry r = ModelRegistry.at(restartRegistry.toString());
     List<ModelVersion> candidates = learnerCandidates(r);
     assertThat(candidates).hasSizeGreaterThanOrEqualTo(2);
     assertThat(candidates.get(0).manifest().parentVersion()).isEqualTo(production);
@@ -177,29 +182,29 @@ public class LearnPipelineTest {
     // Second run, another consumer group from the earliest offsets: it reads the first half again
     // and then the second half. It continues from the last candidate and skips what it learnt.
     produce(topics, later.subList(half, later.size()), aEnd, Long.MAX_VALUE);
+    Topics restart = topics.withFreshModelEvents();
     List<JsonNode> more = new ArrayList<>();
-    PipelineResult second = start(topics, registry, "group-b", 0, NO_PROMOTER);
-    try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
+    PipelineResult second = start(restart, restartRegistry, "group-b", 0, NO_PROMOTER);
+    long skipped;
+    long trained;
+    try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(restart.models))) {
       assertThat(
               tail.pollUntil(
                   () -> running(second) && count(more, ModelEvent.Type.CANDIDATE.json()) >= 1,
                   WAIT,
-                  rec -> {
-                    JsonNode e = read(rec.value());
-                    if (events.stream().noneMatch(e::equals)) {
-                      more.add(e);
-                    }
-                  }))
+                  rec -> more.add(read(rec.value()))))
           .as("candidates after the restart: %s", more)
           .isTrue();
+      // The candidate's event left the learner's step after that step's counters were committed.
+      skipped = counter(second, "learn_examples_seen_before");
+      trained = counter(second, "learn_examples");
     } finally {
       second.cancel();
     }
-    long skipped = counter(second, "learn_examples_seen_before");
     System.out.printf(
         "first run: %d examples in its last candidate; after the restart: %d skipped as learnt, %d"
             + " trained%n",
-        learnt, skipped, counter(second, "learn_examples"));
+        learnt, skipped, trained);
     // Examples reach the learner in label-time order, so exactly those in the last candidate are
     // labelled at or before its label time: all of them are skipped, and nothing else.
     assertThat(skipped).as("re-read examples already learnt are skipped").isEqualTo(learnt);
@@ -630,10 +635,14 @@ public class LearnPipelineTest {
   }
 
   private static Path copyOfProductionRegistry() throws Exception {
+    return copyOf(productionRegistry);
+  }
+
+  private static Path copyOf(Path registry) throws Exception {
     Path copy = TMP.newFolder("registry-" + RUNS.incrementAndGet()).toPath();
-    try (Stream<Path> files = Files.walk(productionRegistry)) {
+    try (Stream<Path> files = Files.walk(registry)) {
       for (Path f : files.toList()) {
-        Path target = copy.resolve(productionRegistry.relativize(f).toString());
+        Path target = copy.resolve(registry.relativize(f).toString());
         if (Files.isDirectory(f)) {
           Files.createDirectories(target);
         } else {
@@ -686,6 +695,14 @@ public class LearnPipelineTest {
       Topics t = new Topics(p + "predictions", p + "outcomes", p + "models", p + "dead");
       KafkaTopics.create(
           kafka.bootstrapServers(), 2, List.of(t.predictions, t.outcomes, t.models, t.dead));
+      return t;
+    }
+
+    /** The same predictions and outcomes, with model events and dead letters to new topics. */
+    Topics withFreshModelEvents() {
+      String p = "l" + RUNS.incrementAndGet() + "-";
+      Topics t = new Topics(predictions, outcomes, p + "models", p + "dead");
+      KafkaTopics.create(kafka.bootstrapServers(), 2, List.of(t.models, t.dead));
       return t;
     }
   }
