@@ -1,6 +1,7 @@
 package dev.freshet.runners;
 
 import dev.freshet.pipelines.archive.ArchiveJob;
+import dev.freshet.pipelines.launch.OptionNames;
 import dev.freshet.pipelines.learn.LearnJob;
 import dev.freshet.pipelines.serve.ServeJob;
 import dev.freshet.pipelines.train.TrainJob;
@@ -53,6 +54,7 @@ public final class Launch {
       return 2;
     }
     try {
+      OptionNames.requireCamelCase(args);
       return job.run(Arrays.copyOfRange(args, 1, args.length), out);
     } catch (IllegalArgumentException e) {
       // A bad option or missing input is the user's to fix: the message says what to do.

@@ -47,14 +47,14 @@ public final class GenerateFraud implements Callable<Integer> {
   long seed = 42;
 
   @Option(
-      names = "--drift-at",
+      names = "--driftAt",
       description =
           "Drift onset as a fraction of the stream's expected duration; negative: no drift"
               + " (default: ${DEFAULT-VALUE}).")
   double driftAt = FraudGenerator.DEFAULT_DRIFT_AT;
 
   @Option(
-      names = "--events-per-second",
+      names = "--eventsPerSecond",
       description = "Mean payments per second of event time (default: ${DEFAULT-VALUE}).")
   double eventsPerSecond = FraudGenerator.DEFAULT_EVENTS_PER_SECOND;
 
@@ -64,7 +64,7 @@ public final class GenerateFraud implements Callable<Integer> {
   Instant start = FraudGenerator.DEFAULT_START;
 
   @Option(
-      names = "--fraud-rate",
+      names = "--fraudRate",
       description = "Share of fraudulent payments before the onset (default: ${DEFAULT-VALUE}).")
   double fraudRate = FraudGenerator.DEFAULT_FRAUD_RATE;
 

@@ -7,6 +7,7 @@ import dev.freshet.pipelines.cli.models.ModelsCommand;
 import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.cli.run.LocalRunCommand;
 import dev.freshet.pipelines.cli.skew.SkewCheckCommand;
+import dev.freshet.pipelines.launch.OptionNames;
 import dev.freshet.pipelines.learn.LearnJob;
 import dev.freshet.pipelines.serve.ServeJob;
 import dev.freshet.pipelines.train.TrainJob;
@@ -166,6 +167,12 @@ public final class Freshet implements Callable<Integer> {
 
   /** Runs one command line and returns its exit status; errors go to {@code err}. */
   static int execute(PrintWriter err, String... args) {
+    try {
+      OptionNames.requireCamelCase(args);
+    } catch (IllegalArgumentException e) {
+      err.println("error: " + e.getMessage());
+      return 2;
+    }
     return new CommandLine(new Freshet())
         .setErr(err)
         .setExecutionExceptionHandler(Freshet::explain)

@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.archive;
 
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -67,7 +68,8 @@ public final class ArchiveJob {
     List<String> topics = new ArrayList<>();
     ArchivePipeline.streams(options, spec).forEach(s -> topics.add(s.topic()));
     topics.add(options.getDeadLettersTopic());
-    KafkaTopics.requireReachable(options.getBootstrapServers(), topics, KAFKA_CHECK_TIMEOUT);
+    KafkaClients kafka = KafkaClients.of(options);
+    KafkaTopics.requireReachable(kafka, topics, KAFKA_CHECK_TIMEOUT);
     List<String> described = new ArrayList<>();
     ArchivePipeline.streams(options, spec)
         .forEach(s -> described.add(s.topic() + " -> " + s.name() + "/"));
@@ -77,7 +79,7 @@ public final class ArchiveJob {
         String.join(", ", described),
         options.getArchiveDir(),
         options.getNumShards(),
-        options.getBootstrapServers(),
+        kafka.describe(),
         options.getRunner().getSimpleName());
     return Launcher.startUnbounded(options, p -> ArchivePipeline.build(p, options, spec));
   }

@@ -4,6 +4,7 @@ import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.IOException;
 import org.apache.beam.sdk.io.FileSystems;
+import org.apache.beam.sdk.io.fs.EmptyMatchTreatment;
 
 /**
  * The feature spec a pipeline's options name, loaded the same way by every command, the worker
@@ -30,7 +31,8 @@ public final class Specs {
 
   /** Fails fast, naming the option, when a given file pattern matches nothing. */
   public static void requireFiles(String option, String pattern) throws IOException {
-    if (pattern != null && FileSystems.match(pattern).metadata().isEmpty()) {
+    if (pattern != null
+        && FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata().isEmpty()) {
       throw new IllegalArgumentException(
           option + "=" + pattern + " matches no file; check the path (local, gs://, ...)");
     }

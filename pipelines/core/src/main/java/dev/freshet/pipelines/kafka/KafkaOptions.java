@@ -2,11 +2,10 @@ package dev.freshet.pipelines.kafka;
 
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
-import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.Validation;
 
 /** Where the streaming pipelines find Kafka and the topics they talk through. */
-public interface KafkaOptions extends PipelineOptions {
+public interface KafkaOptions extends KafkaClientOptions {
   @Description("Kafka bootstrap servers, host:port[,host:port...].")
   @Validation.Required
   String getBootstrapServers();

@@ -27,6 +27,8 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -41,25 +43,26 @@ public final class KafkaTopics {
   private KafkaTopics() {}
 
   /**
-   * Fails fast, naming the servers, when no broker answers within {@code timeout}, and names the
-   * topics that do not exist (with the command that creates them).
+   * Fails fast, naming the servers, when no broker answers within {@code timeout} or the brokers
+   * refuse the client's credentials, and names the topics that do not exist (with the command that
+   * creates them).
    */
   public static void requireReachable(
-      String bootstrapServers, Collection<String> topics, java.time.Duration timeout) {
-    if (bootstrapServers == null || bootstrapServers.isBlank()) {
+      KafkaClients clients, Collection<String> topics, java.time.Duration timeout) {
+    String servers = clients.bootstrapServers();
+    if (servers == null || servers.isBlank()) {
       throw new IllegalArgumentException(
           "--bootstrapServers is required: the Kafka brokers to read and write, host:port");
     }
     Map<String, Object> config =
-        Map.of(
-            AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers,
-            AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
-            (int) timeout.toMillis(),
-            AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
-            (int) timeout.toMillis(),
-            AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
-            500);
+        clients.config(
+            Map.of(
+                AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis(),
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG,
+                (int) timeout.toMillis(),
+                AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG,
+                500));
     try (Admin admin = Admin.create(config)) {
       Set<String> existing =
           admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -72,29 +75,52 @@ public final class KafkaTopics {
       if (!missing.isEmpty()) {
         throw new IllegalArgumentException(
             "Kafka at "
-                + bootstrapServers
+                + servers
                 + " has no topic "
                 + String.join(", ", missing)
                 + ". Create them first, e.g. kafka-topics.sh --bootstrap-server "
-                + bootstrapServers
+                + servers
                 + " --create --topic "
                 + missing.get(0)
                 + ", or name existing ones with the --...Topic options.");
       }
-    } catch (TimeoutException | ExecutionException e) {
-      throw new IllegalArgumentException(
-          "no Kafka broker answered at --bootstrapServers="
-              + bootstrapServers
-              + " within "
-              + timeout.toSeconds()
-              + " s ("
-              + (e.getCause() == null ? e : e.getCause()).getClass().getSimpleName()
-              + "). Check the address and that the brokers are running.",
-          e);
+    } catch (ExecutionException e) {
+      throw unreachable(clients, timeout, e.getCause());
+    } catch (TimeoutException e) {
+      throw unreachable(clients, timeout, e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
     }
+  }
+
+  /** What to tell a user whose brokers did not answer or refused the client. */
+  private static IllegalArgumentException unreachable(
+      KafkaClients clients, java.time.Duration timeout, Throwable cause) {
+    if (cause instanceof AuthenticationException || cause instanceof AuthorizationException) {
+      return new IllegalArgumentException(
+          "Kafka at --bootstrapServers="
+              + clients.describe()
+              + " refused this client ("
+              + cause.getClass().getSimpleName()
+              + ": "
+              + cause.getMessage()
+              + "). Check the credentials and mechanism in --kafkaProperties.",
+          cause);
+    }
+    return new IllegalArgumentException(
+        "no Kafka broker answered at --bootstrapServers="
+            + clients.describe()
+            + " within "
+            + timeout.toSeconds()
+            + " s ("
+            + cause.getClass().getSimpleName()
+            + "). Check the address and that the brokers are running"
+            + (clients.configured()
+                ? ", and that security.protocol in --kafkaProperties is the listener's."
+                : "; if the cluster needs TLS or SASL, give its client settings with"
+                    + " --kafkaProperties=client.properties (docs/kafka.md)."),
+        cause);
   }
 
   /**
@@ -102,7 +128,7 @@ public final class KafkaTopics {
    * broker's default replication factor and topic configuration.
    */
   public static void create(String bootstrapServers, int partitions, Collection<String> topics) {
-    create(bootstrapServers, partitions, topics, Map.of());
+    create(KafkaClients.plain(bootstrapServers), partitions, topics, Map.of());
   }
 
   /**
@@ -113,14 +139,13 @@ public final class KafkaTopics {
    */
   public static final Map<String, String> KEEP_REGARDLESS_OF_AGE = Map.of("retention.ms", "-1");
 
-  /** As {@link #create(String, int, Collection)}, with {@code config} on the topics it creates. */
+  /**
+   * As {@link #create(String, int, Collection)}, with the client settings of {@code clients} and
+   * {@code config} on the topics it creates.
+   */
   public static void create(
-      String bootstrapServers,
-      int partitions,
-      Collection<String> topics,
-      Map<String, String> config) {
-    try (Admin admin =
-        Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers))) {
+      KafkaClients clients, int partitions, Collection<String> topics, Map<String, String> config) {
+    try (Admin admin = Admin.create(clients.config(Map.of()))) {
       Set<String> existing = admin.listTopics().names().get();
       List<NewTopic> newTopics = new ArrayList<>();
       for (String topic : topics) {
@@ -130,7 +155,7 @@ public final class KafkaTopics {
         }
       }
       admin.createTopics(newTopics).all().get();
-      awaitLeaders(bootstrapServers, admin, newTopics.stream().map(NewTopic::name).toList());
+      awaitLeaders(clients, admin, newTopics.stream().map(NewTopic::name).toList());
     } catch (ExecutionException e) {
       if (!(e.getCause() instanceof TopicExistsException)) {
         throw new IllegalStateException("could not create topics: " + e.getCause().getMessage(), e);
@@ -147,7 +172,7 @@ public final class KafkaTopics {
    * producer whose first batch is refused in that gap while later ones are accepted sees the
    * retried first batch rejected as out of sequence forever (records lost).
    */
-  private static void awaitLeaders(String bootstrapServers, Admin admin, List<String> topics)
+  private static void awaitLeaders(KafkaClients clients, Admin admin, List<String> topics)
       throws InterruptedException, ExecutionException {
     if (topics.isEmpty()) {
       return;
@@ -174,9 +199,7 @@ public final class KafkaTopics {
     }
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
+            clients.config(Map.of()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       consumer.endOffsets(partitions, LEADER_WAIT);
     }
   }
@@ -191,6 +214,7 @@ public final class KafkaTopics {
                 "Read " + topic,
                 KafkaIO.<String, String>read()
                     .withBootstrapServers(options.getBootstrapServers())
+                    .withConsumerFactoryFn(KafkaClients.of(options).consumerFactory())
                     .withTopic(topic)
                     .withKeyDeserializer(StringDeserializer.class)
                     .withValueDeserializer(StringDeserializer.class)
@@ -245,6 +269,7 @@ public final class KafkaTopics {
   private static KafkaIO.Write<String, String> writer(KafkaOptions options, String topic) {
     return KafkaIO.<String, String>write()
         .withBootstrapServers(options.getBootstrapServers())
+        .withProducerFactoryFn(KafkaClients.of(options).<String, String>producerFactory())
         .withTopic(topic)
         .withKeySerializer(StringSerializer.class)
         .withValueSerializer(StringSerializer.class)

@@ -25,13 +25,13 @@ public final class ModelEvents implements AutoCloseable {
   }
 
   /** A publisher to {@code topic}; call {@link #close()} when done. */
-  public static ModelEvents to(String bootstrapServers, String topic) {
+  public static ModelEvents to(KafkaClients clients, String topic) {
     return new ModelEvents(
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
-                ProducerConfig.ACKS_CONFIG, "all"),
+            clients.config(
+                Map.of(
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000",
+                    ProducerConfig.ACKS_CONFIG, "all")),
             new StringSerializer(),
             new StringSerializer()),
         topic);

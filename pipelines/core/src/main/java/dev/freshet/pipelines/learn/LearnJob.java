@@ -4,6 +4,7 @@ import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.registry.SmokeTestSet;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -104,8 +105,9 @@ public final class LearnJob {
   public static PipelineResult start(LearnOptions options, PrintStream out) throws IOException {
     FeatureSpec spec = Specs.load(options);
     LearnPipeline.validate(options, spec);
+    KafkaClients kafka = KafkaClients.of(options);
     KafkaTopics.requireReachable(
-        options.getBootstrapServers(),
+        kafka,
         List.of(
             options.getPredictionsTopic(),
             options.getOutcomesTopic(),
@@ -122,7 +124,7 @@ public final class LearnJob {
         ready.smokeTest().labels().length,
         options.getMicroBatchSize(),
         options.getGateEvery(),
-        options.getBootstrapServers(),
+        kafka.describe(),
         options.getRunner().getSimpleName());
     return Launcher.startUnbounded(options, p -> LearnPipeline.build(p, options, spec));
   }

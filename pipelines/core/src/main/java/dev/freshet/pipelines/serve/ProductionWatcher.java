@@ -215,12 +215,12 @@ final class ProductionWatcher implements Runnable {
 
   /** Publishes on model-events when Kafka is configured; a failure to publish is only logged. */
   private void announce(ModelEvent event) {
-    if (source.bootstrapServers() == null) {
+    if (source.kafka() == null) {
       return;
     }
     try {
       if (events == null) {
-        events = ModelEvents.to(source.bootstrapServers(), source.modelEventsTopic());
+        events = ModelEvents.to(source.kafka(), source.modelEventsTopic());
       }
       events.publish(event);
     } catch (RuntimeException publishFailure) {

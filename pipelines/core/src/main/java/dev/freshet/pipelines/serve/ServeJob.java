@@ -3,6 +3,7 @@ package dev.freshet.pipelines.serve;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -58,8 +59,8 @@ public final class ServeJob {
   public static PipelineResult start(ServeOptions options, PrintStream out) throws IOException {
     ServePipeline.validate(options);
     FeatureSpec spec = Specs.load(options);
-    KafkaTopics.requireReachable(
-        options.getBootstrapServers(), ServePipeline.topics(options, spec), KAFKA_CHECK_TIMEOUT);
+    KafkaClients kafka = KafkaClients.of(options);
+    KafkaTopics.requireReachable(kafka, ServePipeline.topics(options, spec), KAFKA_CHECK_TIMEOUT);
     String version = requireServableModel(options.getRegistry(), spec);
     out.printf(
         "Freshet serve: spec '%s' (fingerprint %s), model %s from %s, Kafka %s, runner %s%n",
@@ -67,7 +68,7 @@ public final class ServeJob {
         spec.fingerprint().substring(0, 12),
         version,
         options.getRegistry(),
-        options.getBootstrapServers(),
+        kafka.describe(),
         options.getRunner().getSimpleName());
     return Launcher.startUnbounded(options, p -> ServePipeline.build(p, options, spec));
   }

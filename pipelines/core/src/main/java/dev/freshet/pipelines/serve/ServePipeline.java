@@ -2,6 +2,7 @@ package dev.freshet.pipelines.serve;
 
 import dev.freshet.model.evaluation.ArmRouter;
 import dev.freshet.model.evaluation.Routing;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.transforms.events.DeadLetter;
 import dev.freshet.transforms.events.ParseEvents;
@@ -86,7 +87,7 @@ public final class ServePipeline {
             options.getRegistry(),
             spec.fingerprint(),
             options.getModelPollMillis(),
-            options.getBootstrapServers(),
+            KafkaClients.of(options),
             options.getModelEventsTopic(),
             options.getRouting() != Routing.PRODUCTION);
     PCollectionTuple scored =

@@ -1,11 +1,12 @@
 package dev.freshet.pipelines.skew;
 
 import dev.freshet.pipelines.features.SpecOptions;
+import dev.freshet.pipelines.kafka.KafkaClientOptions;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 
 /** Options of {@code freshet skew-check}: the log, what to compare it with, and the thresholds. */
-public interface SkewCheckOptions extends SpecOptions {
+public interface SkewCheckOptions extends SpecOptions, KafkaClientOptions {
   /** Which comparisons to run. */
   enum Check {
     /** The bounded path against the streaming path over the event log. */

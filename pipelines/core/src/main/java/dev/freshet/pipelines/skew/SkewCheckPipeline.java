@@ -6,6 +6,7 @@ import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.io.LabeledSources;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.predictions.ParsePredictions;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.pipelines.skew.EventComparison.Status;
@@ -75,14 +76,14 @@ public final class SkewCheckPipeline {
 
   /** Where the logged predictions come from: a file pattern, or a topic read up to a count. */
   public record PredictionSource(
-      String file, String bootstrapServers, String topic, long maxRecords, long maxReadSeconds) {
+      String file, KafkaClients kafka, String topic, long maxRecords, long maxReadSeconds) {
     public static PredictionSource file(String pattern) {
       return new PredictionSource(pattern, null, null, 0, 0);
     }
 
     public static PredictionSource kafka(
-        String bootstrapServers, String topic, long maxRecords, long maxReadSeconds) {
-      return new PredictionSource(null, bootstrapServers, topic, maxRecords, maxReadSeconds);
+        KafkaClients kafka, String topic, long maxRecords, long maxReadSeconds) {
+      return new PredictionSource(null, kafka, topic, maxRecords, maxReadSeconds);
     }
   }
 
@@ -216,7 +217,8 @@ public final class SkewCheckPipeline {
           .apply(
               "ReadTopic",
               KafkaIO.<String, String>read()
-                  .withBootstrapServers(source.bootstrapServers())
+                  .withBootstrapServers(source.kafka().bootstrapServers())
+                  .withConsumerFactoryFn(source.kafka().consumerFactory())
                   .withTopic(source.topic())
                   .withKeyDeserializer(StringDeserializer.class)
                   .withValueDeserializer(StringDeserializer.class)

@@ -37,28 +37,59 @@ public final class EmbeddedKafka implements AutoCloseable {
   private final Path logDir;
   private final KafkaRaftServer server;
   private final String bootstrapServers;
+  private final String saslBootstrapServers;
 
-  private EmbeddedKafka(Path logDir, KafkaRaftServer server, String bootstrapServers) {
+  private EmbeddedKafka(
+      Path logDir, KafkaRaftServer server, String bootstrapServers, String saslBootstrapServers) {
     this.logDir = logDir;
     this.server = server;
     this.bootstrapServers = bootstrapServers;
+    this.saslBootstrapServers = saslBootstrapServers;
   }
 
   /** Formats a fresh log directory and starts the broker; returns once it accepts clients. */
   public static EmbeddedKafka start() throws IOException {
+    return start(null, null);
+  }
+
+  /**
+   * A broker that also takes SASL/PLAIN clients with one user, at {@link #saslBootstrapServers()}:
+   * what a secured cluster looks like to Freshet. Its plaintext listener stays, for setting up
+   * topics and reading them back in tests.
+   */
+  public static EmbeddedKafka startWithSaslPlain(String user, String password) throws IOException {
+    return start(user, password);
+  }
+
+  private static EmbeddedKafka start(String saslUser, String saslPassword) throws IOException {
     Path logDir = Files.createTempDirectory("freshet-kafka");
     int port = freePort();
     int controllerPort = freePort();
+    int saslPort = saslUser == null ? 0 : freePort();
+    String sasl = saslUser == null ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort;
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
     props.put("node.id", "1");
     props.put("controller.quorum.voters", "1@127.0.0.1:" + controllerPort);
     props.put(
-        "listeners", "PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort);
-    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port);
+        "listeners",
+        "PLAINTEXT://127.0.0.1:" + port + sasl + ",CONTROLLER://127.0.0.1:" + controllerPort);
+    props.put("advertised.listeners", "PLAINTEXT://127.0.0.1:" + port + sasl);
     props.put("controller.listener.names", "CONTROLLER");
     props.put("inter.broker.listener.name", "PLAINTEXT");
-    props.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT");
+    props.put(
+        "listener.security.protocol.map",
+        "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT");
+    if (saslUser != null) {
+      props.put("sasl.enabled.mechanisms", "PLAIN");
+      props.put(
+          "listener.name.sasl_plaintext.plain.sasl.jaas.config",
+          "org.apache.kafka.common.security.plain.PlainLoginModule required user_"
+              + saslUser
+              + "=\""
+              + saslPassword
+              + "\";");
+    }
     props.put("log.dirs", logDir.resolve("data").toString());
     props.put("offsets.topic.replication.factor", "1");
     props.put("offsets.topic.num.partitions", "1");
@@ -94,11 +125,18 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
     KafkaRaftServer server = new KafkaRaftServer(KafkaConfig.fromProps(props, false), Time.SYSTEM);
     server.startup();
-    return new EmbeddedKafka(logDir, server, "127.0.0.1:" + port);
+    return new EmbeddedKafka(
+        logDir, server, "127.0.0.1:" + port, saslUser == null ? null : "127.0.0.1:" + saslPort);
   }
 
+  /** The plaintext listener. */
   public String bootstrapServers() {
     return bootstrapServers;
+  }
+
+  /** The SASL/PLAIN listener of {@link #startWithSaslPlain}; null for a plain broker. */
+  public String saslBootstrapServers() {
+    return saslBootstrapServers;
   }
 
   /** A string producer to this broker that waits for every replica ({@code acks=all}). */

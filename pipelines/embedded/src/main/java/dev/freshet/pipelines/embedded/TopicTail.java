@@ -2,6 +2,7 @@ package dev.freshet.pipelines.embedded;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 import java.util.function.BooleanSupplier;
@@ -23,19 +24,17 @@ public final class TopicTail implements AutoCloseable {
   }
 
   public static TopicTail of(String bootstrapServers, Collection<String> topics) {
+    return of(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), topics);
+  }
+
+  /** A tail whose consumer starts from {@code client} (servers, security settings). */
+  public static TopicTail of(Map<String, Object> client, Collection<String> topics) {
+    Map<String, Object> config = new HashMap<>(client);
+    config.put(ConsumerConfig.GROUP_ID_CONFIG, "freshet-tail-" + UUID.randomUUID());
+    config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+    config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
     KafkaConsumer<String, String> consumer =
-        new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "freshet-tail-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false"),
-            new StringDeserializer(),
-            new StringDeserializer());
+        new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
     consumer.subscribe(topics);
     return new TopicTail(consumer);
   }

@@ -104,12 +104,12 @@ public final class FeatureBenchmark implements Callable<Integer> {
   long seed = 1;
 
   @Option(
-      names = "--data-dir",
+      names = "--dataDir",
       description = "Where the generated data is cached (default: target/bench-data/fraud-<N>).")
   Path dataDir;
 
   @Option(
-      names = "--spec-file",
+      names = "--specFile",
       description = "The fraud spec (default: testdata/fraud/fraud.yaml, or ../testdata/...).")
   Path specFile;
 
@@ -141,47 +141,47 @@ public final class FeatureBenchmark implements Callable<Integer> {
   int parallelism = 1;
 
   @Option(
-      names = "--object-reuse",
-      negatable = true,
+      names = "--objectReuse",
+      arity = "0..1",
       defaultValue = "true",
       fallbackValue = "true",
       description = "Flink objectReuse (default: ${DEFAULT-VALUE}).")
   boolean objectReuse;
 
   @Option(
-      names = "--faster-copy",
-      negatable = true,
+      names = "--fasterCopy",
+      arity = "0..1",
       defaultValue = "true",
       fallbackValue = "true",
       description = "Flink fasterCopy (default: ${DEFAULT-VALUE}).")
   boolean fasterCopy;
 
   @Option(
-      names = "--max-bundle-size",
+      names = "--maxBundleSize",
       description = "Flink maxBundleSize (default: the runner's, 1000).")
   Long maxBundleSize;
 
   @Option(
-      names = "--max-bundle-time-ms",
+      names = "--maxBundleTimeMs",
       description = "Flink maxBundleTimeMills (default: the runner's, 1000).")
   Long maxBundleTimeMs;
 
   @Option(
-      names = "--direct-enforcement",
+      names = "--directEnforcement",
       description =
           "Keep the direct runner's immutability and encodability checks (test aids; off by"
               + " default, as they are not part of a production runner's cost).")
   boolean directEnforcement;
 
   @Option(
-      names = "--warmup-events",
+      names = "--warmupEvents",
       description =
           "Run every configuration once on this many events first to warm the JIT and start the"
               + " Flink mini-cluster; 0: no warm-up (default: ${DEFAULT-VALUE}).")
   long warmupEvents = 20_000;
 
   @Option(
-      names = "--sample-ms",
+      names = "--sampleMs",
       description = "Heap sampling interval in ms (default: ${DEFAULT-VALUE}).")
   long sampleMs = 20;
 

@@ -44,8 +44,8 @@ import picocli.CommandLine.Option;
  * <p>Logged predictions for {@code --examples} events spread over ten days (3% with a chargeback an
  * hour later) are written to Kafka first; learn then reads them from the earliest offset, joins the
  * labels, updates the candidate copy per micro-batch and runs the offline gate every {@code
- * --gate-every} micro-batches. The gate's events carry the examples learnt so far and their time,
- * so the rate is measured between the first and the last gate (start-up excluded).
+ * --gateEvery} micro-batches. The gate's events carry the examples learnt so far and their time, so
+ * the rate is measured between the first and the last gate (start-up excluded).
  *
  * <pre>
  * mvn -B -o -q -pl pipelines/bench exec:exec -Dexec.executable=java \
@@ -69,15 +69,15 @@ public final class LearnBenchmark implements Callable<Integer> {
   int examples = 40_000;
 
   @Option(
-      names = "--direct-examples",
+      names = "--directExamples",
       description = "Logged predictions on the direct runner (default: ${DEFAULT-VALUE}).")
   int directExamples = 8_000;
 
-  @Option(names = "--micro-batch", description = "Micro-batch size (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--microBatch", description = "Micro-batch size (default: ${DEFAULT-VALUE}).")
   int microBatch = 500;
 
   @Option(
-      names = "--gate-every",
+      names = "--gateEvery",
       description = "Micro-batches between gates (default: ${DEFAULT-VALUE}).")
   int gateEvery = 4;
 

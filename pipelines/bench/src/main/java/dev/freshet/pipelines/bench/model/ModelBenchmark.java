@@ -37,9 +37,9 @@ public final class ModelBenchmark {
       switch (args[i]) {
         case "--help", "-h" -> {
           System.out.println(
-              "Usage: ModelBenchmark [--train-examples N] [--iterations N] [--numeric N]"
+              "Usage: ModelBenchmark [--trainExamples N] [--iterations N] [--numeric N]"
                   + " [--categorical N]\n"
-                  + "  --train-examples  examples per training measurement (default 16384)\n"
+                  + "  --trainExamples  examples per training measurement (default 16384)\n"
                   + "  --iterations      timed scoring calls per batch size and path (default"
                   + " 2000; batch 512 uses a quarter)\n"
                   + "  --numeric         numeric feature columns (default 26)\n"
@@ -47,7 +47,7 @@ public final class ModelBenchmark {
                   + "Run with -Dai.djl.offline=true and pytorch-native-cpu on the class path.");
           return;
         }
-        case "--train-examples" -> trainExamples = Integer.parseInt(args[++i]);
+        case "--trainExamples" -> trainExamples = Integer.parseInt(args[++i]);
         case "--iterations" -> iterations = Integer.parseInt(args[++i]);
         case "--numeric" -> numeric = Integer.parseInt(args[++i]);
         case "--categorical" -> categorical = Integer.parseInt(args[++i]);

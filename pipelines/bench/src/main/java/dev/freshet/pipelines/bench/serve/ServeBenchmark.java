@@ -38,38 +38,38 @@ import picocli.CommandLine.Option;
  * the production network size, hidden layers 64 and 32):
  *
  * <ol>
- *   <li><b>start-up and vector check</b>: {@code --verify-events} events with fixed ids and event
+ *   <li><b>start-up and vector check</b>: {@code --verifyEvents} events with fixed ids and event
  *       times are sent one at a time, each after the previous one's prediction arrived (so every
  *       system sees exactly the same per-key history). Their feature vectors must equal the loop's,
  *       and their latencies give the unloaded ("idle") latency.
- *   <li><b>warm-up</b> at up to {@code --warmup-rate} for {@code --warmup-seconds}, pausing while
- *       200 events are unanswered (so a slow system does not start the measurements with a
- *       backlog). The default, 60 s at 5,000 events/s, is what it takes on 2 cores until the JIT
- *       compiler has (mostly) finished with a Flink job: with 10 s at 1,000/s it was still
- *       compiling at 40–90 % of a core during every later phase.
+ *   <li><b>warm-up</b> at up to {@code --warmupRate} for {@code --warmupSeconds}, pausing while 200
+ *       events are unanswered (so a slow system does not start the measurements with a backlog).
+ *       The default, 60 s at 5,000 events/s, is what it takes on 2 cores until the JIT compiler has
+ *       (mostly) finished with a Flink job: with 10 s at 1,000/s it was still compiling at 40–90 %
+ *       of a core during every later phase.
  *   <li><b>latency</b> at each of {@code --rates}: a paced producer sends generated payments for
  *       {@code --seconds} (event time and record timestamp = wall clock at sending, unique event
  *       ids, keyed by card); latency = time the benchmark's consumer received the prediction − time
  *       the event was due to be sent (matched by event id; measuring from the schedule, not the
  *       actual send, means a producer that falls behind cannot hide queueing), recorded in an
  *       HdrHistogram. The part until scoring is read from each prediction's {@code scored_at_ms}.
- *   <li><b>swap delay</b> (serve only): while events flow at {@code --swap-rate}, a second version
+ *   <li><b>swap delay</b> (serve only): while events flow at {@code --swapRate}, a second version
  *       is promoted; the delay runs from the {@code registry.promote} call to the first consumed
  *       prediction carrying the new version.
- *   <li><b>throughput</b> (maximum sustained): a backlog of {@code --throughput-events} events is
+ *   <li><b>throughput</b> (maximum sustained): a backlog of {@code --throughputEvents} events is
  *       produced as fast as possible; throughput = predictions consumed from the first prediction
  *       after the backlog started to the last one of the backlog, divided by that time (every
  *       prediction in between counts, so a system still busy with older events is measured at the
- *       rate it works them off; at most {@code --throughput-timeout-seconds}). The CPU time of the
+ *       rate it works them off; at most {@code --throughputTimeoutSeconds}). The CPU time of the
  *       whole JVM (system, broker and harness) over that phase, per prediction, is reported too.
- *       {@code --throughput-warmup-rounds} backlogs are worked off first and not counted (the JIT
+ *       {@code --throughputWarmupRounds} backlogs are worked off first and not counted (the JIT
  *       compiler is still busy with the high-rate code paths during the first one), then {@code
- *       --throughput-rounds} measured ones; the round with the median rate is reported, with the
+ *       --throughputRounds} measured ones; the round with the median rate is reported, with the
  *       others. A system that saturated at a paced rate gets one measured round only.
  * </ol>
  *
  * <p>Before each phase the benchmark waits until every event sent so far was predicted (at most
- * {@code --drain-seconds}); a system that cannot catch up is marked saturated and its remaining
+ * {@code --drainSeconds}); a system that cannot catch up is marked saturated and its remaining
  * rates are skipped. Everything shares one JVM and the machine's cores: broker, producer, consumer
  * and the system under test; the 1-minute load average is printed per system, since other processes
  * on the machine change the figures.
@@ -112,12 +112,12 @@ public final class ServeBenchmark implements Callable<Integer> {
   int seconds = 10;
 
   @Option(
-      names = "--warmup-seconds",
+      names = "--warmupSeconds",
       description = "Seconds of warm-up traffic per system (default: ${DEFAULT-VALUE}).")
   int warmupSeconds = 60;
 
   @Option(
-      names = "--warmup-rate",
+      names = "--warmupRate",
       description = "Events/s of the warm-up traffic (default: ${DEFAULT-VALUE}).")
   int warmupRate = 5000;
 
@@ -132,21 +132,21 @@ public final class ServeBenchmark implements Callable<Integer> {
   int riders = 0;
 
   @Option(
-      names = "--throughput-events",
+      names = "--throughputEvents",
       description =
           "Backlog produced at once for the throughput measurement; 0: skip (default:"
               + " ${DEFAULT-VALUE}).")
   int throughputEvents = 100_000;
 
   @Option(
-      names = "--throughput-timeout-seconds",
+      names = "--throughputTimeoutSeconds",
       description =
           "Longest wait for the backlog's predictions; a slower system is reported with the rate"
               + " of what arrived (default: ${DEFAULT-VALUE}).")
   int throughputTimeoutSeconds = 40;
 
   @Option(
-      names = "--throughput-warmup-rounds",
+      names = "--throughputWarmupRounds",
       description =
           "Backlogs worked off before the measured ones and not counted: the JIT compiler is"
               + " still busy with a runner's high-rate code paths during the first one. A system"
@@ -154,21 +154,21 @@ public final class ServeBenchmark implements Callable<Integer> {
   int throughputWarmupRounds = 1;
 
   @Option(
-      names = "--throughput-rounds",
+      names = "--throughputRounds",
       description =
           "Measured backlogs per system; the median round is reported, with every round. A system"
               + " that saturated at a paced rate gets one (default: ${DEFAULT-VALUE}).")
   int throughputRounds = 3;
 
   @Option(
-      names = "--drain-seconds",
+      names = "--drainSeconds",
       description =
           "Longest wait, after a phase, for its outstanding predictions (default:"
               + " ${DEFAULT-VALUE}).")
   int drainSeconds = 20;
 
   @Option(
-      names = "--verify-events",
+      names = "--verifyEvents",
       description =
           "Events sent one at a time to check the vectors against the loop's and to measure"
               + " unloaded latency (default: ${DEFAULT-VALUE}).")
@@ -176,35 +176,36 @@ public final class ServeBenchmark implements Callable<Integer> {
 
   @Option(
       names = "--swap",
-      negatable = true,
+      arity = "0..1",
       defaultValue = "true",
       fallbackValue = "true",
-      description = "Measure the swap delay of serve (default: ${DEFAULT-VALUE}).")
+      description =
+          "Measure the swap delay of serve; --swap=false skips it (default: ${DEFAULT-VALUE}).")
   boolean swap;
 
   @Option(
-      names = "--swap-rate",
+      names = "--swapRate",
       description = "Events/s while the swap is measured (default: ${DEFAULT-VALUE}).")
   int swapRate = 200;
 
   @Option(
-      names = "--model-poll-millis",
+      names = "--modelPollMillis",
       description =
           "serve --modelPollMillis: how often serve checks the production pointer (default:"
               + " serve's, 500).")
   Long modelPollMillis;
 
   @Option(
-      names = "--flink-args",
+      names = "--flinkArgs",
       split = ",",
       description =
-          "Extra serve arguments on Flink, comma-separated (--flink-args=--a=1,--b=2), after"
+          "Extra serve arguments on Flink, comma-separated (--flinkArgs=--a=1,--b=2), after"
               + " --flinkMaster=[local]; serve adds its latency defaults for the bundle options"
               + " not given (default: ${DEFAULT-VALUE}).")
   List<String> flinkArgs = new ArrayList<>(List.of("--parallelism=1", "--fasterCopy=true"));
 
   @Option(
-      names = "--flink-buffer-timeout-ms",
+      names = "--flinkBufferTimeoutMs",
       description =
           "Flink execution.buffer-timeout.interval in ms, written to a flink-conf.yaml passed as"
               + " --flinkConfDir (Flink's default is 100 ms, a wait at every keyed exchange);"
@@ -212,7 +213,7 @@ public final class ServeBenchmark implements Callable<Integer> {
   long flinkBufferTimeoutMs = 1;
 
   @Option(
-      names = "--direct-args",
+      names = "--directArgs",
       split = ",",
       description =
           "Extra serve arguments on the direct runner, comma-separated (default: none; serve"
@@ -220,7 +221,7 @@ public final class ServeBenchmark implements Callable<Integer> {
   List<String> directArgs = new ArrayList<>();
 
   @Option(
-      names = "--spec-file",
+      names = "--specFile",
       description = "The fraud spec (default: testdata/fraud/fraud.yaml, or ../testdata/...).")
   Path specFile;
 
@@ -272,7 +273,7 @@ public final class ServeBenchmark implements Callable<Integer> {
     if (throughputWarmupRounds < 0 || throughputRounds < 1) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
-          "--throughput-warmup-rounds must be 0 or more and --throughput-rounds 1 or more, got "
+          "--throughputWarmupRounds must be 0 or more and --throughputRounds 1 or more, got "
               + throughputWarmupRounds
               + " and "
               + throughputRounds);

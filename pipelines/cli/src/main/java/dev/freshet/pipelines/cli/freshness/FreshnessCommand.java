@@ -11,6 +11,7 @@ import dev.freshet.pipelines.freshness.PrequentialReplay;
 import dev.freshet.pipelines.freshness.ReplayPlan;
 import dev.freshet.pipelines.freshness.ReplaySettings;
 import dev.freshet.pipelines.freshness.UpdatePolicy;
+import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.train.FeatureLayouts;
 import dev.freshet.pipelines.train.TrainAndRegister;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -20,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -46,7 +46,7 @@ public final class FreshnessCommand {
 
   public static int run(String[] args, PrintStream out) throws Exception {
     PipelineOptionsFactory.register(FreshnessOptions.class);
-    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+    if (Launcher.wantsHelp(args)) {
       out.println("Usage: freshet freshness [--option=value ...]");
       out.println(
           "Replays a timestamped, labelled dataset with prequential evaluation (score each example");

@@ -4,10 +4,16 @@ import dev.freshet.model.events.ModelEvent;
 import dev.freshet.model.registry.ModelManifest;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelVersion;
+import dev.freshet.pipelines.cli.KafkaSettings;
+import dev.freshet.pipelines.kafka.KafkaClients;
+import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.kafka.ModelEvents;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
@@ -45,24 +51,32 @@ public final class ModelsCommand implements Callable<Integer> {
   /** Registry plus where pointer changes are announced. */
   static class AnnouncingOption extends RegistryOption {
     @Option(
-        names = "--bootstrap-servers",
+        names = "--bootstrapServers",
         description = "Kafka to announce the change on (model-events); not announced when unset.")
     String bootstrapServers;
 
     @Option(
-        names = "--model-events-topic",
+        names = "--modelEventsTopic",
         defaultValue = "model-events",
         description = "Topic of model lifecycle events (default: ${DEFAULT-VALUE}).")
     String modelEventsTopic;
 
+    @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
+
     /** Moves the production pointer with {@code change}, prints and announces where it went. */
     int movePointer(ModelEvent.Type type, PointerChange change) throws Exception {
+      KafkaClients kafka = null;
+      if (bootstrapServers != null) {
+        // Before the pointer moves: a change that cannot be announced is not made.
+        kafka = kafkaSettings.clients(bootstrapServers);
+        KafkaTopics.requireReachable(kafka, List.of(modelEventsTopic), Duration.ofSeconds(5));
+      }
       ModelRegistry registry = open();
       String previous = registry.production().orElse(null);
       String now = change.apply(registry);
       System.out.println("production is now " + now);
-      if (bootstrapServers != null) {
-        try (ModelEvents events = ModelEvents.to(bootstrapServers, modelEventsTopic)) {
+      if (kafka != null) {
+        try (ModelEvents events = ModelEvents.to(kafka, modelEventsTopic)) {
           events.publish(ModelEvent.of(type, now, "freshet models").previous(previous).build());
         }
         System.out.println("announced on " + modelEventsTopic);

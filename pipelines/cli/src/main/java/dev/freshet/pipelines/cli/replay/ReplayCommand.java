@@ -2,7 +2,10 @@ package dev.freshet.pipelines.cli.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.io.AvroJson;
+import dev.freshet.pipelines.kafka.KafkaClients;
+import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.testdata.LocalParquetFiles;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -22,6 +25,7 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.apache.parquet.avro.AvroParquetReader;
 import org.apache.parquet.hadoop.ParquetReader;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -49,8 +53,13 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Outcomes file (.jsonl or .parquet), interleaved by time.")
   Path outcomes;
 
-  @Option(names = "--bootstrap-servers", required = true, description = "Kafka bootstrap servers.")
+  @Option(names = "--bootstrapServers", required = true, description = "Kafka bootstrap servers.")
   String bootstrapServers;
+
+  @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
+
+  /** Set by {@link #of}: clients built by the caller, instead of the options above. */
+  private KafkaClients kafka;
 
   @Option(
       names = "--topic",
@@ -59,25 +68,25 @@ public final class ReplayCommand implements Callable<Integer> {
   String topic;
 
   @Option(
-      names = "--outcomes-topic",
+      names = "--outcomesTopic",
       defaultValue = "outcomes",
       description = "Outcomes topic (default: ${DEFAULT-VALUE}).")
   String outcomesTopic;
 
   @Option(
-      names = "--time-field",
+      names = "--timeField",
       defaultValue = "event_time",
       description = "Event time field (default: ${DEFAULT-VALUE}).")
   String timeField;
 
   @Option(
-      names = "--outcome-time-field",
+      names = "--outcomeTimeField",
       defaultValue = "outcome_time",
       description = "Outcome time field (default: ${DEFAULT-VALUE}).")
   String outcomeTimeField;
 
   @Option(
-      names = "--key-field",
+      names = "--keyField",
       defaultValue = "event_id",
       description = "Field used as the record key, e.g. card_id (default: ${DEFAULT-VALUE}).")
   String keyField;
@@ -102,7 +111,7 @@ public final class ReplayCommand implements Callable<Integer> {
   Instant until;
 
   @Option(
-      names = "--unpaced-after",
+      names = "--unpacedAfter",
       description =
           "Send the records after this stream time (ISO-8601) without pacing, e.g. the outcomes that follow the last event.")
   Instant unpacedAfter;
@@ -124,11 +133,11 @@ public final class ReplayCommand implements Callable<Integer> {
 
   /** A replay of {@code events} and {@code outcomes} (may be null) keyed by {@code keyField}. */
   public static ReplayCommand of(
-      Path events, Path outcomes, String bootstrapServers, String keyField, double speedup) {
+      Path events, Path outcomes, KafkaClients kafka, String keyField, double speedup) {
     ReplayCommand r = new ReplayCommand();
     r.events = events;
     r.outcomes = outcomes;
-    r.bootstrapServers = bootstrapServers;
+    r.kafka = kafka;
     r.keyField = keyField;
     r.speedup = speedup;
     r.topic = "events";
@@ -172,6 +181,13 @@ public final class ReplayCommand implements Callable<Integer> {
 
   public Summary replay(PrintStream out, SendListener listener)
       throws IOException, InterruptedException {
+    KafkaClients kafka = this.kafka != null ? this.kafka : kafkaSettings.clients(bootstrapServers);
+    List<String> topics = new ArrayList<>(List.of(topic));
+    if (outcomes != null) {
+      topics.add(outcomesTopic);
+    }
+    // Unreachable brokers, refused credentials and missing topics fail here, saying which.
+    KafkaTopics.requireReachable(kafka, topics, java.time.Duration.ofSeconds(5));
     List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField));
     if (outcomes != null) {
       records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id"));
@@ -188,7 +204,7 @@ public final class ReplayCommand implements Callable<Integer> {
         "replaying %,d records from %s to %s (%s)%n",
         records.size(),
         records.isEmpty() ? "-" : Instant.ofEpochMilli(records.get(0).timeMillis()),
-        bootstrapServers,
+        kafka.describe(),
         speedup > 0
             ? speedup + "x stream time"
             : rate > 0 ? rate + " records/s" : "as fast as possible");
@@ -196,10 +212,10 @@ public final class ReplayCommand implements Callable<Integer> {
     long start = System.nanoTime();
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, "1",
-                ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000"),
+            kafka.config(
+                Map.of(
+                    ProducerConfig.LINGER_MS_CONFIG, "1",
+                    ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000")),
             new StringSerializer(),
             new StringSerializer())) {
       long first = records.isEmpty() ? 0 : records.get(0).timeMillis();

@@ -8,6 +8,7 @@ import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.learn.LearnJob;
@@ -106,7 +107,7 @@ public final class LocalRunCommand {
   public static int run(String[] args, PrintStream out) throws Exception {
     PipelineOptionsFactory.register(RunOptions.class);
     PipelineOptionsFactory.register(TrainOptions.class);
-    if (Arrays.asList(args).contains("--help")) {
+    if (Launcher.wantsHelp(args)) {
       Launcher.printHelp(out, USAGE, RunOptions.class);
       return 0;
     }
@@ -173,7 +174,7 @@ public final class LocalRunCommand {
   private static EmbeddedKafka startKafka(RunOptions options, PrintStream out, long t0)
       throws IOException {
     if (options.getBootstrapServers() != null) {
-      out.printf("[1/5] Kafka: using %s%n", options.getBootstrapServers());
+      out.printf("[1/5] Kafka: using %s%n", KafkaClients.of(options).describe());
       return null;
     }
     out.println("[1/5] Kafka: starting an in-process broker (KRaft)...");
@@ -210,7 +211,7 @@ public final class LocalRunCommand {
             options.getModelEventsTopic());
     // The run replays past events; topics it creates keep them whatever their age.
     KafkaTopics.create(
-        options.getBootstrapServers(), PARTITIONS, topics, KafkaTopics.KEEP_REGARDLESS_OF_AGE);
+        KafkaClients.of(options), PARTITIONS, topics, KafkaTopics.KEEP_REGARDLESS_OF_AGE);
     out.printf(
         "      topics %s (%d partitions, retention.ms=-1 where created); work dir %s%n",
         String.join(", ", topics), PARTITIONS, work);
@@ -312,7 +313,7 @@ public final class LocalRunCommand {
         speedup * EVENTS_PER_SECOND,
         options.getLoop() ? "; the loop's decisions as they are announced:" : "");
     return ReplayCommand.of(
-            stream.events(), stream.outcomes(), options.getBootstrapServers(), "card_id", speedup)
+            stream.events(), stream.outcomes(), KafkaClients.of(options), "card_id", speedup)
         .toTopics(options.getEventsTopic(), options.getOutcomesTopic())
         .until(stream.end(spec))
         .unpacedAfter(stream.summary().lastEventTime());

@@ -6,6 +6,7 @@ import dev.freshet.model.events.ModelEvent;
 import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.embedded.MalformedRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.transforms.events.EventSchema;
@@ -65,7 +66,7 @@ final class ReplayWatch {
   /** A tail of the topics this watch reads; close it when the watch is over. */
   TopicTail tail() {
     return TopicTail.of(
-        options.getBootstrapServers(),
+        KafkaClients.of(options).config(Map.of()),
         List.of(
             options.getPredictionsTopic(),
             options.getDeadLettersTopic(),
@@ -221,11 +222,8 @@ final class ReplayWatch {
   private void sendRaw(String topic, long timestamp, Iterable<String> values) {
     try (KafkaProducer<String, String> producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                options.getBootstrapServers(),
-                ProducerConfig.MAX_REQUEST_SIZE_CONFIG,
-                1 << 20),
+            KafkaClients.of(options)
+                .config(Map.of(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 1 << 20)),
             new StringSerializer(),
             new StringSerializer())) {
       for (String v : values) {

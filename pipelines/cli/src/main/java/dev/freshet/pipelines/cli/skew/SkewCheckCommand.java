@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.skew.Comparison;
@@ -27,7 +28,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -42,7 +42,6 @@ import org.apache.beam.sdk.io.fs.ResolveOptions;
 import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.util.MimeTypes;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -67,7 +66,7 @@ public final class SkewCheckCommand {
   /** Runs with Beam-style arguments; returns the exit status. */
   public static int run(String[] args, PrintStream out) throws Exception {
     PipelineOptionsFactory.register(SkewCheckOptions.class);
-    if (Arrays.asList(args).contains("--help") || Arrays.asList(args).contains("-h")) {
+    if (Launcher.wantsHelp(args)) {
       out.println("Usage: freshet skew-check [--option=value ...]");
       out.println(
           "Runs an event log through the bounded path and the streaming path (and compares the");
@@ -100,8 +99,8 @@ public final class SkewCheckCommand {
     String events = options.getEvents() != null ? options.getEvents() : domain.defaultEvents();
     String outcomes =
         options.getOutcomes() != null ? options.getOutcomes() : domain.defaultOutcomes();
-    requireFiles("--events", events);
-    requireFiles("--outcomes", outcomes);
+    Specs.requireFiles("--events", events);
+    Specs.requireFiles("--outcomes", outcomes);
     boolean streaming = options.getCheck() != Check.LOGGED;
     boolean logged = options.getCheck() != Check.STREAMING;
 
@@ -268,7 +267,7 @@ public final class SkewCheckCommand {
     if (options.getStreamingSpec() == null) {
       return spec;
     }
-    requireFiles("--streamingSpec", options.getStreamingSpec());
+    Specs.requireFiles("--streamingSpec", options.getStreamingSpec());
     FeatureSpec other = FeatureSpecs.load(options.getStreamingSpec());
     if (!other.featureNames().equals(spec.featureNames())) {
       throw new IllegalArgumentException(
@@ -284,42 +283,31 @@ public final class SkewCheckCommand {
     return other;
   }
 
-  private static void requireFiles(String option, String pattern) throws IOException {
-    if (pattern != null
-        && FileSystems.match(pattern, EmptyMatchTreatment.ALLOW).metadata().isEmpty()) {
-      throw new IllegalArgumentException(
-          option + "=" + pattern + " matches no file; check the path (local, gs://, ...)");
-    }
-  }
-
   private static SkewCheckPipeline.PredictionSource predictions(
       SkewCheckOptions options, PrintStream out) throws IOException {
     if (options.getPredictions() != null) {
-      requireFiles("--predictions", options.getPredictions());
+      Specs.requireFiles("--predictions", options.getPredictions());
       out.printf("logged predictions from %s%n", options.getPredictions());
       return SkewCheckPipeline.PredictionSource.file(options.getPredictions());
     }
     String topic = options.getPredictionsTopic();
-    KafkaTopics.requireReachable(
-        options.getBootstrapServers(), List.of(topic), java.time.Duration.ofSeconds(5));
-    long held = recordsIn(options.getBootstrapServers(), topic);
+    KafkaClients kafka = KafkaClients.of(options.getBootstrapServers(), options);
+    KafkaTopics.requireReachable(kafka, List.of(topic), java.time.Duration.ofSeconds(5));
+    long held = recordsIn(kafka, topic);
     long max = options.getMaxRecords() == 0 ? held : Math.min(held, options.getMaxRecords());
     if (max == 0) {
       throw new IllegalArgumentException(
           "--predictionsTopic=" + topic + " holds no record: nothing to compare");
     }
     out.printf("logged predictions: the first %,d of %,d records on %s%n", max, held, topic);
-    return SkewCheckPipeline.PredictionSource.kafka(
-        options.getBootstrapServers(), topic, max, options.getMaxReadSeconds());
+    return SkewCheckPipeline.PredictionSource.kafka(kafka, topic, max, options.getMaxReadSeconds());
   }
 
   /** Records a topic holds now: end minus beginning offsets, summed over partitions. */
-  static long recordsIn(String bootstrapServers, String topic) {
+  static long recordsIn(KafkaClients kafka, String topic) {
     try (KafkaConsumer<byte[], byte[]> consumer =
         new KafkaConsumer<>(
-            Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers),
-            new ByteArrayDeserializer(),
-            new ByteArrayDeserializer())) {
+            kafka.config(Map.of()), new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
       List<TopicPartition> partitions =
           consumer.partitionsFor(topic).stream()
               .map(i -> new TopicPartition(topic, i.partition()))
