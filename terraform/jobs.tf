@@ -26,6 +26,7 @@ locals {
 
   serve_parameters = {
     bootstrapServers = var.kafka_bootstrap_servers
+    kafkaProperties  = var.kafka_properties
     registry         = local.registry_path
     spec             = local.spec_uri
     domain           = var.domain
@@ -43,6 +44,7 @@ locals {
 
   learn_parameters = {
     bootstrapServers    = var.kafka_bootstrap_servers
+    kafkaProperties     = var.kafka_properties
     registry            = local.registry_path
     spec                = local.spec_uri
     domain              = var.domain

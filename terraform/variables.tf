@@ -114,6 +114,17 @@ variable "kafka_topics" {
   }
 }
 
+variable "kafka_properties" {
+  description = "Kafka client settings for a secured cluster (security.protocol, sasl.mechanism, sasl.jaas.config, ...): a Java properties file in Cloud Storage, gs://bucket/path, read by the serve and learn workers where they make their Kafka clients (docs/kafka.md). Keep it in a bucket only the jobs' service accounts can read; empty: a plaintext cluster."
+  type        = string
+  default     = ""
+
+  validation {
+    condition     = var.kafka_properties == "" || can(regex("^gs://[a-z0-9][-_.a-z0-9]{1,220}[a-z0-9]/.+$", var.kafka_properties))
+    error_message = "kafka_properties must be empty or a gs://bucket/path of a properties file."
+  }
+}
+
 variable "kafka_consumer_group" {
   description = "Kafka consumer group of the serving job; its committed offsets tell a restarted job where to resume."
   type        = string

@@ -13,8 +13,11 @@ import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.pipelines.skew.SkewCheckOptions;
 import dev.freshet.pipelines.train.ModelOptions;
 import dev.freshet.pipelines.train.TrainOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -63,6 +66,58 @@ public class FreshetTest {
             "--numShards=0");
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).startsWith("error: --numShards must be between 1 and 1024, got 0");
+  }
+
+  /** One option style: a dashed spelling is refused, naming the camelCase one, in every command. */
+  @Test
+  public void aDashedOptionIsRefusedNamingItsCamelCaseSpelling() {
+    for (String[] args :
+        List.of(
+            new String[] {"models", "promote", "v1", "--bootstrap-servers=x:9092"},
+            new String[] {"replay", "--events=e.jsonl", "--key-field", "card_id"},
+            new String[] {"serve", "--bootstrap-servers=x:9092"},
+            new String[] {"generate-fraud", "--out=o", "--drift-at=0.5"})) {
+      StringWriter err = new StringWriter();
+      assertThat(Freshet.execute(new PrintWriter(err, true), args)).as(args[0]).isEqualTo(2);
+      assertThat(err.toString()).as(args[0]).contains("is spelled --").contains("camelCase");
+    }
+    StringWriter err = new StringWriter();
+    Freshet.execute(new PrintWriter(err, true), "replay", "--key-field=card_id");
+    assertThat(err.toString()).contains("--key-field is spelled --keyField");
+  }
+
+  /** {@code -h} works wherever {@code --help} does, Beam-style commands and picocli ones alike. */
+  @Test
+  public void dashHPrintsHelpForEveryCommand() {
+    PrintStream stdout = System.out;
+    ByteArrayOutputStream captured = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+    try {
+      for (String command :
+          List.of(
+              "run",
+              "features",
+              "train",
+              "serve",
+              "learn",
+              "archive",
+              "skew-check",
+              "freshness",
+              "models",
+              "replay",
+              "generate-fraud")) {
+        captured.reset();
+        StringWriter err = new StringWriter();
+        assertThat(Freshet.execute(new PrintWriter(err, true), command, "-h"))
+            .as("%s -h: %s", command, err)
+            .isZero();
+        assertThat(captured.toString(StandardCharsets.UTF_8))
+            .as(command)
+            .containsIgnoringCase("usage");
+      }
+    } finally {
+      System.setOut(stdout);
+    }
   }
 
   /**

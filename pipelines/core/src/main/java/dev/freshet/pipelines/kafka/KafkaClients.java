@@ -196,6 +196,16 @@ public final class KafkaClients implements Serializable {
     return config -> new KafkaProducer<>(clients.onWorker(config));
   }
 
+  /** These settings as a pipeline's options, to launch one with them. */
+  public List<String> options() {
+    List<String> options = new ArrayList<>(List.of("--bootstrapServers=" + bootstrapServers));
+    if (propertiesFile != null) {
+      options.add("--kafkaProperties=" + propertiesFile);
+    }
+    inline.forEach((k, v) -> options.add("--kafkaProperty=" + k + "=" + v));
+    return options;
+  }
+
   /** Whether the user configured anything beyond the servers. */
   public boolean configured() {
     return propertiesFile != null || !inline.isEmpty();

@@ -4,6 +4,7 @@ import dev.freshet.model.prediction.Scorer;
 import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.transforms.events.RecordParser;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -61,7 +62,7 @@ public final class PlainLoopServer implements AutoCloseable {
   private static final String ARM = "production";
   private static final Duration POLL = Duration.ofMillis(100);
 
-  private final String bootstrapServers;
+  private final KafkaClients kafka;
   private final String eventsTopic;
   private final String predictionsTopic;
   private final FeatureSpec spec;
@@ -84,14 +85,14 @@ public final class PlainLoopServer implements AutoCloseable {
    * writing to {@code predictionsTopic}, scoring with the production model of {@code registry}.
    */
   public PlainLoopServer(
-      String bootstrapServers,
+      KafkaClients kafka,
       String eventsTopic,
       String predictionsTopic,
       FeatureSpec spec,
       String registry,
       long allowedLatenessMillis,
       double threshold) {
-    this.bootstrapServers = bootstrapServers;
+    this.kafka = kafka;
     this.eventsTopic = eventsTopic;
     this.predictionsTopic = predictionsTopic;
     this.spec = spec;
@@ -109,26 +110,21 @@ public final class PlainLoopServer implements AutoCloseable {
     InMemoryFeatures features = new InMemoryFeatures(spec, allowedLatenessMillis);
     consumer =
         new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "freshet-plain-loop-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false"),
+            kafka.config(
+                Map.of(
+                    ConsumerConfig.GROUP_ID_CONFIG,
+                    "freshet-plain-loop-" + UUID.randomUUID(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                    "earliest",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                    "false")),
             new StringDeserializer(),
             new StringDeserializer());
     consumer.subscribe(List.of(eventsTopic));
     // As serve's KafkaIO.write: client defaults, no linger.
     producer =
         new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG,
-                0),
+            kafka.config(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0)),
             new StringSerializer(),
             new StringSerializer());
     running = true;

@@ -1,5 +1,6 @@
 package dev.freshet.pipelines.bench.serve;
 
+import dev.freshet.pipelines.kafka.KafkaClients;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -31,18 +32,17 @@ final class PredictionReader implements AutoCloseable {
 
   private record Due(Phase phase, long nanos, long sentMillis) {}
 
-  PredictionReader(String bootstrapServers, String topic) {
+  PredictionReader(KafkaClients kafka, String topic) {
     consumer =
         new KafkaConsumer<>(
-            Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrapServers,
-                ConsumerConfig.GROUP_ID_CONFIG,
-                "freshet-bench-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest",
-                ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                "false"),
+            kafka.config(
+                Map.of(
+                    ConsumerConfig.GROUP_ID_CONFIG,
+                    "freshet-bench-" + UUID.randomUUID(),
+                    ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                    "earliest",
+                    ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                    "false")),
             new StringDeserializer(),
             new StringDeserializer());
     consumer.subscribe(List.of(topic));

@@ -1,5 +1,6 @@
 package dev.freshet.pipelines.bench.serve;
 
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.testdata.FraudJsonl;
 import dev.freshet.testdata.Payment;
 import java.time.Instant;
@@ -34,18 +35,17 @@ final class Sender {
   }
 
   /** The events producer: leader acks only, no idempotence, records batched for 1 ms. */
-  static KafkaProducer<String, String> producer(String bootstrapServers) {
+  static KafkaProducer<String, String> producer(KafkaClients kafka) {
     return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-            bootstrapServers,
-            // 1 ms: at 5,000 events/s the broker gets a few records per request, not one each.
-            ProducerConfig.LINGER_MS_CONFIG,
-            1,
-            ProducerConfig.ACKS_CONFIG,
-            "1",
-            ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
-            false),
+        kafka.config(
+            Map.of(
+                // 1 ms: at 5,000 events/s the broker gets a few records per request, not one each.
+                ProducerConfig.LINGER_MS_CONFIG,
+                1,
+                ProducerConfig.ACKS_CONFIG,
+                "1",
+                ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG,
+                false)),
         new StringSerializer(),
         new StringSerializer());
   }

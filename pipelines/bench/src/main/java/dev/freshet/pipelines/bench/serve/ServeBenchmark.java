@@ -3,7 +3,9 @@ package dev.freshet.pipelines.bench.serve;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.train.FeatureLayouts;
 import dev.freshet.pipelines.train.UntrainedModels;
@@ -21,11 +23,13 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -221,6 +225,15 @@ public final class ServeBenchmark implements Callable<Integer> {
   List<String> directArgs = new ArrayList<>();
 
   @Option(
+      names = "--bootstrapServers",
+      description =
+          "A Kafka cluster to measure against, instead of the in-process broker (its topics are"
+              + " created, prefixed per system).")
+  String bootstrapServers;
+
+  @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
+
+  @Option(
       names = "--specFile",
       description = "The fraud spec (default: testdata/fraud/fraud.yaml, or ../testdata/...).")
   Path specFile;
@@ -304,12 +317,20 @@ public final class ServeBenchmark implements Callable<Integer> {
 
     List<SystemResult> results = new ArrayList<>();
     Path work = Files.createTempDirectory("freshet-serve-bench");
-    try (EmbeddedKafka kafka = EmbeddedKafka.start()) {
-      log("Kafka at %s", kafka.bootstrapServers());
+    EmbeddedKafka embedded = bootstrapServers == null ? EmbeddedKafka.start() : null;
+    try {
+      KafkaClients kafka =
+          embedded != null
+              ? KafkaClients.plain(embedded.bootstrapServers())
+              : kafkaSettings.clients(bootstrapServers);
+      log("Kafka at %s", kafka.describe());
       for (String system : systems) {
         results.add(runSystem(kafka, system, work));
       }
     } finally {
+      if (embedded != null) {
+        embedded.close();
+      }
       deleteTree(work);
     }
     String table = Report.table(results, throughputTimeoutSeconds, runSettings());
@@ -324,11 +345,11 @@ public final class ServeBenchmark implements Callable<Integer> {
   }
 
   /** One system on fresh topics and a fresh registry, through every phase. */
-  private SystemResult runSystem(EmbeddedKafka kafka, String system, Path work) throws Exception {
+  private SystemResult runSystem(KafkaClients kafka, String system, Path work) throws Exception {
     payments.rewind();
     String prefix = (++runs) + "-" + system + "-";
     Topics topics = new Topics(prefix);
-    KafkaTopics.create(kafka.bootstrapServers(), PARTITIONS, List.of(topics.all()));
+    KafkaTopics.create(kafka, PARTITIONS, List.of(topics.all()), Map.of());
     Path registryDir = work.resolve(prefix + "registry");
     ModelRegistry registry = ModelRegistry.at(registryDir.toString());
     String v1 = registerModel(registry, 1);
@@ -340,9 +361,8 @@ public final class ServeBenchmark implements Callable<Integer> {
     log("[%s] starting (%s); load average %.1f", system, result.settings, result.loadBefore);
     long startNanos = System.nanoTime();
     Running running = underTest.start(kafka, system, topics, registryDir, work);
-    try (KafkaProducer<String, String> producer = Sender.producer(kafka.bootstrapServers());
-        PredictionReader reader =
-            new PredictionReader(kafka.bootstrapServers(), topics.predictions())) {
+    try (KafkaProducer<String, String> producer = Sender.producer(kafka);
+        PredictionReader reader = new PredictionReader(kafka, topics.predictions())) {
       reader.start();
       Sender sender = new Sender(producer, topics.events(), reader, payments);
       Phases phases = new Phases(system, reader, sender, running, drainSeconds, stderr);

@@ -1,6 +1,6 @@
 package dev.freshet.pipelines.bench.serve;
 
-import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.serve.ServeJob;
 import dev.freshet.transforms.features.FeatureSpec;
@@ -47,12 +47,12 @@ final class SystemsUnderTest {
   }
 
   /** Starts {@code system} on {@code topics} with the models in {@code registryDir}. */
-  Running start(EmbeddedKafka kafka, String system, Topics topics, Path registryDir, Path work)
+  Running start(KafkaClients kafka, String system, Topics topics, Path registryDir, Path work)
       throws Exception {
     if (system.equals(LOOP)) {
       PlainLoopServer loop =
           new PlainLoopServer(
-              kafka.bootstrapServers(),
+              kafka,
               topics.events(),
               topics.predictions(),
               spec,
@@ -68,13 +68,12 @@ final class SystemsUnderTest {
   }
 
   private List<String> serveArgs(
-      EmbeddedKafka kafka, String system, Topics topics, Path registryDir, Path work)
+      KafkaClients kafka, String system, Topics topics, Path registryDir, Path work)
       throws IOException {
     List<String> args =
         new ArrayList<>(
             List.of(
                 "--runner=" + (system.equals(FLINK) ? "FlinkRunner" : "DirectRunner"),
-                "--bootstrapServers=" + kafka.bootstrapServers(),
                 "--eventsTopic=" + topics.events(),
                 "--outcomesTopic=" + topics.outcomes(),
                 "--predictionsTopic=" + topics.predictions(),
@@ -83,6 +82,7 @@ final class SystemsUnderTest {
                 "--startOffset=EARLIEST",
                 "--consumerGroup=" + topics.prefix() + "serve",
                 "--registry=" + registryDir));
+    args.addAll(kafka.options());
     if (modelPollMillis != null) {
       args.add("--modelPollMillis=" + modelPollMillis);
     }
