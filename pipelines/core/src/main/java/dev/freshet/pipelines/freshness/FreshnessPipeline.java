@@ -70,7 +70,8 @@ public final class FreshnessPipeline {
     PCollection<byte[]> initial =
         p.apply("Once", Create.of(0))
             .apply(
-                "InitialModel", ParDo.of(new InitialModelFn(settings, files)).withSideInputs(files))
+                "InitialModel",
+                ParDo.of(new InitialModelFn(settings, policies, files)).withSideInputs(files))
             .setCoder(ByteArrayCoder.of());
     initial
         .apply(
@@ -104,22 +105,28 @@ public final class FreshnessPipeline {
     return String.format(
         Locale.ROOT,
         "{\"evaluation_start\":%d,\"end\":%d,\"examples\":%d,\"warmup_examples\":%d,"
-            + "\"evaluated_examples\":%d,\"train_cpu_seconds\":%.3f}",
+            + "\"evaluated_examples\":%d,\"warmup_labels_per_day\":%s,"
+            + "\"train_cpu_seconds\":%.3f}",
         m.plan().evaluationStartMillis(),
         m.plan().endMillis(),
         m.examples(),
         m.warmupExamples(),
         m.evaluatedExamples(),
+        // Exact, so that the adapted sizes come out the same when the plan is rebuilt from it.
+        Double.toString(m.plan().sizes().labelsPerDay()),
         m.trainCpuSeconds());
   }
 
   /** Trains the shared initial model on the labels known at the evaluation start. */
   static final class InitialModelFn extends DoFn<Integer, byte[]> {
     private final ReplaySettings settings;
+    private final List<UpdatePolicy> policies;
     private final PCollectionView<List<String>> files;
 
-    InitialModelFn(ReplaySettings settings, PCollectionView<List<String>> files) {
+    InitialModelFn(
+        ReplaySettings settings, List<UpdatePolicy> policies, PCollectionView<List<String>> files) {
       this.settings = settings;
+      this.policies = new ArrayList<>(policies);
       this.files = files;
     }
 
@@ -127,7 +134,7 @@ public final class FreshnessPipeline {
     public void process(ProcessContext c) {
       long start = System.nanoTime();
       StreamExamples data = StreamExamples.load(c.sideInput(files));
-      ReplayPlan plan = settings.plan(data);
+      ReplayPlan plan = settings.plan(data, policies);
       int evaluated = data.size() - data.firstAtOrAfter(plan.evaluationStartMillis());
       System.out.printf(
           "  examples: %,d labelled, read in %.1f s; warm-up %s .. %s (%,d), evaluated %s .. %s"
@@ -140,6 +147,9 @@ public final class FreshnessPipeline {
           Instant.ofEpochMilli(plan.evaluationStartMillis()),
           Instant.ofEpochMilli(plan.endMillis() - 1),
           evaluated);
+      for (String line : plan.sizes().describe(policies)) {
+        System.out.println("  " + line);
+      }
       long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
       try (BinaryClassifier model = new PrequentialReplay(data, plan).initialModel()) {
         double cpuSeconds =
@@ -171,11 +181,14 @@ public final class FreshnessPipeline {
         try (BinaryClassifier model = start.classifier()) {
           PolicyResult result = replay.replay(policy, model, FreshnessPipeline::progress);
           System.out.printf(
-              "  %-16s done: NE %.4f, AUC %.4f, %,d updates, %,d examples trained, %.1f s%n",
+              "  %-16s done: NE %.4f, AUC %.4f, %,d updates (every %s, %s examples, medians),"
+                  + " %,d examples trained, %.1f s%n",
               policy.name(),
               result.metrics().normalizedEntropy(),
               result.metrics().auc(),
               result.updates(),
+              result.cadence().intervalText(),
+              result.cadence().examplesText(),
               result.examplesTrained(),
               result.wallSeconds());
           c.output(result.toJson());

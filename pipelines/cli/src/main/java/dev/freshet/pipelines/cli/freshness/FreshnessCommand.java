@@ -57,6 +57,11 @@ public final class FreshnessCommand {
       out.println(
           "(--output defaults to out/freshness; the featured events themselves are not written).");
       out.println(
+          "Next to each policy's name the report gives how often it really updated (median event");
+      out.println(
+          "time between updates, examples per update) and warns, naming the option to change, when");
+      out.println("that differs from the name by more than 2x.");
+      out.println(
           "Runner options (--runner=DirectRunner|FlinkRunner, --flinkMaster, ...) are Beam's.");
       out.println();
       PipelineOptionsFactory.printHelp(out, FreshnessOptions.class);
@@ -88,10 +93,11 @@ public final class FreshnessCommand {
         options.getRunner().getSimpleName(),
         policies.stream().map(UpdatePolicy::name).toList());
     out.printf(
-        "  warm-up %s, continual micro-batch %,d, warm starts %d pass(es) at %.4g, retrains %d"
-            + " pass(es) on the trailing %s%n",
+        "  warm-up %s, continual micro-batch %s, new labels a periodic warm start waits for %s,"
+            + " warm starts %d pass(es) at %.4g, retrains %d pass(es) on the trailing %s%n",
         options.getWarmup(),
-        settings.microBatchSize(),
+        orAdapted(settings.continualBatchSize()),
+        orAdapted(settings.minUpdateExamples()),
         settings.update().epochs(),
         settings.update().learningRate(),
         settings.retrain().epochs(),
@@ -115,7 +121,11 @@ public final class FreshnessCommand {
 
     JsonNode initial = JSON.readTree(Files.readString(Path.of(work, "initial.json")));
     ReplayPlan plan =
-        settings.plan(initial.get("evaluation_start").asLong(), initial.get("end").asLong());
+        settings.plan(
+            initial.get("evaluation_start").asLong(),
+            initial.get("end").asLong(),
+            initial.get("warmup_labels_per_day").asDouble(),
+            policies);
     Map<String, PolicyResult> byName = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of(work, "results.jsonl"))) {
       if (!line.isBlank()) {
@@ -162,6 +172,14 @@ public final class FreshnessCommand {
     out.println();
     for (String line : report.summary()) {
       out.println(line);
+    }
+    List<String> cadence = report.cadence();
+    if (!cadence.isEmpty()) {
+      out.println();
+      out.println("Update cadence (event time between updates, against each policy's name)");
+      for (String line : cadence) {
+        out.println("  " + line);
+      }
     }
     List<FreshnessReport.CostMatch> matches = report.costMatches();
     if (!matches.isEmpty()) {
@@ -227,9 +245,13 @@ public final class FreshnessCommand {
   /** Validated settings; a bad value fails naming its option. */
   static ReplaySettings settings(FreshnessOptions options, FeatureSpec spec) {
     ModelConfig initial = TrainAndRegister.config(options);
-    positive(options.getContinualBatchSize(), "--continualBatchSize");
+    if (options.getContinualBatchSize() != null) {
+      positive(options.getContinualBatchSize(), "--continualBatchSize");
+    }
     positive(options.getUpdateEpochs(), "--updateEpochs");
-    positive(options.getMinUpdateExamples(), "--minUpdateExamples");
+    if (options.getMinUpdateExamples() != null) {
+      positive(options.getMinUpdateExamples(), "--minUpdateExamples");
+    }
     positive(options.getRetrainEpochs(), "--retrainEpochs");
     positive(options.getChartSlices(), "--chartSlices");
     double factor = options.getUpdateLearningRateFactor();
@@ -284,6 +306,13 @@ public final class FreshnessCommand {
         options.getMinUpdateExamples(),
         window,
         options.getUpdateOptimizer() == FreshnessOptions.UpdateOptimizer.KEEP);
+  }
+
+  /** {@code 1,000}, or that the size adapts to the stream when its option was not set. */
+  private static String orAdapted(Integer size) {
+    return size != null
+        ? String.format(Locale.ROOT, "%,d", size)
+        : "adapted to the warm-up's label rate";
   }
 
   private static void positive(int value, String option) {
