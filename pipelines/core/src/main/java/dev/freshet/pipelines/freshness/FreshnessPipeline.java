@@ -4,6 +4,7 @@ import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.examples.Example;
 import dev.freshet.pipelines.features.FeaturesOptions;
 import dev.freshet.pipelines.train.TrainJob;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -54,8 +55,13 @@ public final class FreshnessPipeline {
       ReplaySettings settings,
       List<UpdatePolicy> policies,
       String work) {
+    TrainJob.TrainingData data = TrainJob.data(p, options, spec, work + "/feature-stats.json");
+    data.deadLetters()
+        .apply("WriteDeadLetterTally", DeadLetterTally.writeTo(deadLetterTally(work)));
+    PCollectionView<DeadLetterTally> deadLetters =
+        data.deadLetters().apply("DeadLetterView", View.asSingleton());
     PCollectionView<List<String>> files =
-        TrainJob.examples(p, options, spec, work + "/feature-stats.json")
+        data.examples()
             .apply(
                 "ExamplesJson",
                 MapElements.into(TypeDescriptors.strings()).via((Example e) -> e.toJson()))
@@ -71,7 +77,8 @@ public final class FreshnessPipeline {
         p.apply("Once", Create.of(0))
             .apply(
                 "InitialModel",
-                ParDo.of(new InitialModelFn(settings, policies, files)).withSideInputs(files))
+                ParDo.of(new InitialModelFn(settings, policies, files, deadLetters))
+                    .withSideInputs(files, deadLetters))
             .setCoder(ByteArrayCoder.of());
     initial
         .apply(
@@ -101,6 +108,11 @@ public final class FreshnessPipeline {
             TextIO.write().to(work + "/results").withSuffix(".jsonl").withoutSharding());
   }
 
+  /** Where {@link #build} writes the tally of the dead letters met computing the examples. */
+  public static String deadLetterTally(String work) {
+    return work + "/dead-letters.json";
+  }
+
   static String initialJson(InitialModel m) {
     return String.format(
         Locale.ROOT,
@@ -122,16 +134,30 @@ public final class FreshnessPipeline {
     private final ReplaySettings settings;
     private final List<UpdatePolicy> policies;
     private final PCollectionView<List<String>> files;
+    private final PCollectionView<DeadLetterTally> deadLetters;
 
     InitialModelFn(
-        ReplaySettings settings, List<UpdatePolicy> policies, PCollectionView<List<String>> files) {
+        ReplaySettings settings,
+        List<UpdatePolicy> policies,
+        PCollectionView<List<String>> files,
+        PCollectionView<DeadLetterTally> deadLetters) {
       this.settings = settings;
       this.policies = new ArrayList<>(policies);
       this.files = files;
+      this.deadLetters = deadLetters;
     }
 
+    /** Too little data to start from is often dead letters: the error says which. */
     @ProcessElement
     public void process(ProcessContext c) {
+      try {
+        start(c);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(c.sideInput(deadLetters).cite(e.getMessage()), e);
+      }
+    }
+
+    private void start(ProcessContext c) {
       long start = System.nanoTime();
       StreamExamples data = StreamExamples.load(c.sideInput(files));
       ReplayPlan plan = settings.plan(data, policies);

@@ -14,6 +14,7 @@ import dev.freshet.pipelines.freshness.UpdatePolicy;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.train.FeatureLayouts;
 import dev.freshet.pipelines.train.TrainAndRegister;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.PrintStream;
@@ -108,16 +109,11 @@ public final class FreshnessCommand {
     List<List<UpdatePolicy>> repeats = repeats(policies, options.getRepeats(), settings);
     FreshnessPipeline.build(
         p, options, spec, settings, repeats.stream().flatMap(List::stream).toList(), work);
-    try {
-      p.run().waitUntilFinish();
-    } catch (Pipeline.PipelineExecutionException e) {
-      // A warm-up with too few labels is only found on the data: still the user's to fix.
-      if (e.getCause() instanceof IllegalArgumentException bad) {
-        throw bad;
-      }
-      throw e;
-    }
+    // A warm-up with too few labels is only found on the data (the error cites the dead letters):
+    // the command line prints it as the user's to fix.
+    p.run().waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
+    DeadLetterTally.read(FreshnessPipeline.deadLetterTally(work)).print(out);
 
     JsonNode initial = JSON.readTree(Files.readString(Path.of(work, "initial.json")));
     ReplayPlan plan =
