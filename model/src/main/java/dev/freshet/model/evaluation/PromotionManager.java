@@ -167,15 +167,16 @@ public final class PromotionManager implements AutoCloseable {
       throws IOException {
     Look look = promoter.judgeChallenger(production, candidate);
     if (look.verdict() == Verdict.PROMOTE) {
+      ModelEvent.Online evidence = online(production, promoter.stats(production), candidate, look);
       ModelEvent event =
           ModelEvent.of(Type.PROMOTED, candidate, SOURCE)
-              .online(online(production, promoter.stats(production), candidate, look))
+              .online(evidence)
               .previous(production)
               .build();
       predecessor = promoter.take(production);
       predecessorVersion = production;
       promoter.take(candidate);
-      registry.promote(candidate);
+      registry.promote(candidate, "promoted " + evidence.describe());
       viewStale = true;
       monitored = candidate;
       challenger = null;
@@ -187,12 +188,13 @@ public final class PromotionManager implements AutoCloseable {
           String.format(
               "online: log loss not better than production's (z %.2f, needed %.2f at look %d)",
               look.z(), look.threshold(), look.look());
+      ModelEvent.Online evidence = online(production, promoter.stats(production), candidate, look);
       ModelEvent event =
           ModelEvent.of(Type.CANDIDATE_REJECTED, candidate, SOURCE)
-              .online(online(production, promoter.stats(production), candidate, look))
+              .online(evidence)
               .reason(reason)
               .build();
-      registry.reject(candidate, reason);
+      registry.reject(candidate, "rejected " + evidence.describe());
       viewStale = true;
       challenger = null;
       LOG.info("rejected {} online: {}", candidate, event.toJson());
@@ -211,7 +213,7 @@ public final class PromotionManager implements AutoCloseable {
     if (look.verdict() == Verdict.ROLL_BACK) {
       ModelEvent.Online evidence = online(predecessorVersion, predecessor, monitored, look);
       String restored = registry.rollback();
-      registry.reject(monitored, "rolled back: worse online than " + predecessorVersion);
+      registry.reject(monitored, "rolled back " + evidence.describe());
       viewStale = true;
       ModelEvent event =
           ModelEvent.of(Type.ROLLED_BACK, monitored, SOURCE)

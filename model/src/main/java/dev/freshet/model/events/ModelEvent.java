@@ -101,7 +101,30 @@ public abstract class ModelEvent {
    * roll-back the predecessor) and the arm judged ({@code other}: the challenger, or the promoted
    * version), with the test.
    */
-  public record Online(Arm base, Arm other, Test test) {}
+  public record Online(Arm base, Arm other, Test test) {
+    /**
+     * One line for a person or a registry's status: "online against v1: NE 0.2310 vs 0.4280, log
+     * loss 0.0412 vs 0.0514 over 812 and 790 labelled predictions; z 2.91 (needed 2.33, look 2 of
+     * 5)".
+     */
+    public String describe() {
+      return String.format(
+          java.util.Locale.ROOT,
+          "online against %s: NE %.4f vs %.4f, log loss %.4f vs %.4f over %,d and %,d labelled"
+              + " predictions; z %.2f (needed %.2f, look %d of %d)",
+          base.version(),
+          other.ne(),
+          base.ne(),
+          other.logLoss(),
+          base.logLoss(),
+          other.labelled(),
+          base.labelled(),
+          test.z(),
+          test.threshold(),
+          test.look(),
+          test.looks());
+    }
+  }
 
   /**
    * A feature's drift in one window against the reference the version was trained on; {@code

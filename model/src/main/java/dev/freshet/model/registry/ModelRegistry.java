@@ -94,6 +94,15 @@ public final class ModelRegistry {
     return id;
   }
 
+  /**
+   * Whether anything was ever stored here: a version or a production pointer. A mistyped path reads
+   * as an empty registry; commands that only read check this to say so.
+   */
+  public boolean exists() throws IOException {
+    return pointer().isPresent()
+        || !RegistryFiles.glob(dir("versions").toString() + "*/" + MANIFEST_FILE).isEmpty();
+  }
+
   /** All versions, oldest registration first. */
   public List<ModelVersion> list() throws IOException {
     Optional<Pointer> pointer = pointer();
@@ -166,6 +175,14 @@ public final class ModelRegistry {
    * that it is not rejected. The previous production version becomes RETIRED.
    */
   public void promote(String id) throws IOException {
+    promote(id, "promoted");
+  }
+
+  /**
+   * As {@link #promote(String)}, recording {@code reason} (the evidence it was promoted on) in the
+   * version's status history.
+   */
+  public void promote(String id, String reason) throws IOException {
     ModelManifest manifest = manifest(id);
     if (status(id).filter(e -> e.status() == ModelStatus.REJECTED).isPresent()) {
       throw new IllegalStateException("version " + id + " was rejected and cannot be promoted");
@@ -188,7 +205,7 @@ public final class ModelRegistry {
     Pointer next = new Pointer(id, trim(previous), Instant.now());
     writePointer(next, "PROMOTE");
     current.ifPresent(p -> appendStatus(p.version(), ModelStatus.RETIRED, "replaced by " + id));
-    appendStatus(id, ModelStatus.PRODUCTION, "promoted");
+    appendStatus(id, ModelStatus.PRODUCTION, reason);
   }
 
   /**

@@ -69,6 +69,19 @@ public class ModelRegistryTest {
   }
 
   @Test
+  public void aRegistryExistsOnceWrittenAndAPromotionKeepsItsEvidence() throws Exception {
+    assertThat(registry.exists()).isFalse();
+    assertThat(ModelRegistry.at(tmp.getRoot() + "/no-such-dir").exists()).isFalse();
+    String id = register();
+    assertThat(registry.exists()).isTrue();
+    registry.promote(id, "promoted online against v0: NE 0.2 vs 0.4");
+    assertThat(registry.describe(id).history())
+        .last()
+        .extracting(StatusEvent::reason)
+        .isEqualTo("promoted online against v0: NE 0.2 vs 0.4");
+  }
+
+  @Test
   public void registerDescribeAndList() throws Exception {
     String parent = register();
     String child =

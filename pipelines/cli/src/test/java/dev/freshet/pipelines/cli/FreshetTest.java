@@ -117,6 +117,22 @@ public class FreshetTest {
     }
   }
 
+  @Test
+  public void modelsOnAPathWithoutARegistryFailsNamingIt() {
+    String missing = tmp.getRoot() + "/typo-registry";
+    for (String[] args :
+        List.of(
+            new String[] {"models", "list", "--registry=" + missing},
+            new String[] {"models", "describe", "v1", "--registry=" + missing})) {
+      StringWriter err = new StringWriter();
+      assertThat(Freshet.execute(new PrintWriter(err, true), args)).as(args[1]).isEqualTo(2);
+      assertThat(err.toString())
+          .as(args[1])
+          .startsWith("error: no model registry at --registry=" + missing)
+          .doesNotContain("\tat ");
+    }
+  }
+
   /** One option style: a dashed spelling is refused, naming the camelCase one, in every command. */
   @Test
   public void aDashedOptionIsRefusedNamingItsCamelCaseSpelling() {

@@ -9,9 +9,11 @@ import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.kafka.ModelEvents;
+import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -55,6 +57,20 @@ public final class ModelsCommand implements Callable<Integer> {
     ModelRegistry open() {
       BeamFileSystems.register(fileSystemOptions);
       return ModelRegistry.at(registry);
+    }
+
+    /** {@link #open}, refusing a path where no registry was ever written (a typo, say). */
+    ModelRegistry openExisting() throws IOException {
+      ModelRegistry r = open();
+      if (!r.exists()) {
+        throw new IllegalArgumentException(
+            "no model registry at --registry="
+                + registry
+                + " (no versions, no production pointer); check the path, or register a model"
+                + " there with: freshet train --registry="
+                + registry);
+      }
+      return r;
     }
   }
 
@@ -104,29 +120,63 @@ public final class ModelsCommand implements Callable<Integer> {
   @Command(
       name = "list",
       mixinStandardHelpOptions = true,
-      description = "List versions, newest last.")
+      description = {
+        "List versions, newest last, with their offline evidence (NE and AUC on the holdout for"
+            + " a trained version, on the smoke-test set for one the learner registered) and,"
+            + " indented below, the online evidence of the last decision about them.",
+        "Fails, naming the path, where no registry was ever written."
+      })
   static final class ListVersions extends RegistryOption implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      ModelRegistry r = open();
+      ModelRegistry r = openExisting();
       String production = r.production().orElse("");
       System.out.printf(
-          "%-34s %-10s %-8s %10s %8s  %s%n",
-          "version", "status", "NE", "AUC", "examples", "parent");
+          "%-34s %-10s %-8s %7s %7s %9s  %s%n",
+          "version", "status", "offline", "NE", "AUC", "examples", "parent");
       for (ModelVersion v : r.list()) {
         ModelManifest m = v.manifest();
-        Map<String, Double> metrics = m.metrics();
+        Offline offline = Offline.of(m.metrics());
         System.out.printf(
-            "%-34s %-10s %-8.4f %10.4f %8d  %s%s%n",
+            Locale.ROOT,
+            "%-34s %-10s %-8s %7s %7s %,9d  %s%s%n",
             v.id(),
             v.status(),
-            metrics.getOrDefault("normalizedEntropy", Double.NaN),
-            metrics.getOrDefault("auc", Double.NaN),
+            offline.source(),
+            offline.format(offline.ne()),
+            offline.format(offline.auc()),
             m.dataRange().exampleCount(),
             m.parentVersion() == null ? "-" : m.parentVersion(),
             v.id().equals(production) ? "   <- production" : "");
+        if (!v.history().isEmpty()) {
+          String reason = v.history().get(v.history().size() - 1).reason();
+          if (reason != null && reason.contains("online")) {
+            System.out.println("    " + reason);
+          }
+        }
       }
       return 0;
+    }
+  }
+
+  /** Where a version's offline NE and AUC come from: train's holdout or the learner's gate. */
+  record Offline(String source, double ne, double auc) {
+    static Offline of(Map<String, Double> metrics) {
+      if (metrics.containsKey("normalizedEntropy")) {
+        return new Offline(
+            "holdout", metrics.get("normalizedEntropy"), metrics.getOrDefault("auc", Double.NaN));
+      }
+      if (metrics.containsKey("smoke_normalizedEntropy")) {
+        return new Offline(
+            "smoke",
+            metrics.get("smoke_normalizedEntropy"),
+            metrics.getOrDefault("smoke_auc", Double.NaN));
+      }
+      return new Offline("-", Double.NaN, Double.NaN);
+    }
+
+    String format(double value) {
+      return Double.isFinite(value) ? String.format(Locale.ROOT, "%.4f", value) : "-";
     }
   }
 
@@ -140,7 +190,7 @@ public final class ModelsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-      ModelVersion v = open().describe(id);
+      ModelVersion v = openExisting().describe(id);
       ModelManifest m = v.manifest();
       System.out.printf("version      %s (%s)%n", v.id(), v.status());
       System.out.printf("created      %s%n", m.createdAt());

@@ -3,6 +3,7 @@ package dev.freshet.pipelines.cli.run;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.freshet.pipelines.cli.models.ModelsCommand;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -12,6 +13,7 @@ import java.util.regex.Pattern;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
+import picocli.CommandLine;
 
 /** The README's first command, end to end on a short stream: every record accounted for. */
 public class LocalRunCommandTest {
@@ -73,6 +75,26 @@ public class LocalRunCommandTest {
         .as("served NE against the static model's %s%n%s", fixed, out)
         .isLessThan(0.8 * fixed);
     assertThat(Files.size(tmp.getRoot().toPath().resolve("online-ne.png"))).isPositive();
+
+    // models list shows every version's offline evidence and the promotion's online evidence.
+    ByteArrayOutputStream listed = new ByteArrayOutputStream();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(listed, true, StandardCharsets.UTF_8));
+    try {
+      assertThat(
+              new CommandLine(new ModelsCommand())
+                  .execute("list", "--registry=" + tmp.getRoot().toPath().resolve("registry")))
+          .isZero();
+    } finally {
+      System.setOut(stdout);
+    }
+    String list = listed.toString(StandardCharsets.UTF_8);
+    assertThat(list)
+        .as(list)
+        .doesNotContain("NaN")
+        .containsPattern("holdout\\s+0\\.\\d{4}\\s+0\\.\\d{4}")
+        .containsPattern("smoke\\s+0\\.\\d{4}\\s+0\\.\\d{4}")
+        .containsPattern("promoted online against v\\S+: NE 0\\.\\d{4} vs 0\\.\\d{4}");
   }
 
   @Test
