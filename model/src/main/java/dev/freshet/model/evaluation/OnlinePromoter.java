@@ -162,7 +162,7 @@ public final class OnlinePromoter {
 
   /** Compares challenger {@code c} with production {@code p}: PROMOTE, REJECT or WAIT. */
   public Look judgeChallenger(String p, String c) {
-    return judge(stats(p), stats(c), c, Verdict.PROMOTE, Verdict.REJECT);
+    return judge(stats(p), stats(c), c, Verdict.PROMOTE, Verdict.REJECT, false);
   }
 
   /**
@@ -171,20 +171,36 @@ public final class OnlinePromoter {
    */
   public Look judgePromotion(ArmStats predecessor, String promoted) {
     // "Better" here means the predecessor is better: reaching it rolls back.
-    return judge(stats(promoted), predecessor, promoted, Verdict.ROLL_BACK, Verdict.CONFIRM);
+    return judge(stats(promoted), predecessor, promoted, Verdict.ROLL_BACK, Verdict.CONFIRM, true);
   }
 
   /**
    * Looks at whether {@code better} has a lower mean log loss than {@code base}; {@code key} counts
    * the looks. Significantly lower: {@code ifBetter}; significantly higher, or nothing significant
    * at the last look: {@code otherwise}.
+   *
+   * <p>{@code betterFrozen}: {@code better} is a closed record (a predecessor's, from before a
+   * promotion) that will not grow, so the looks follow {@code base} alone; a closed record too
+   * small for the first look can never be compared against and gives {@code otherwise} at once
+   * (else the monitoring would wait for ever, and with it every later challenger).
    */
   private Look judge(
-      ArmStats base, ArmStats better, String key, Verdict ifBetter, Verdict otherwise) {
+      ArmStats base,
+      ArmStats better,
+      String key,
+      Verdict ifBetter,
+      Verdict otherwise,
+      boolean betterFrozen) {
     int taken = looksTaken.getOrDefault(key, 0);
     long needed = (long) rule.minExamples() << taken;
-    long n = Math.min(base.examples(), better.examples());
     double threshold = rule.zThreshold();
+    if (betterFrozen
+        && taken < rule.looks()
+        && (better.examples() < rule.minExamples() || better.positives() < rule.minPositives())) {
+      looksTaken.put(key, rule.looks());
+      return new Look(otherwise, rule.looks(), Double.NaN, threshold);
+    }
+    long n = betterFrozen ? base.examples() : Math.min(base.examples(), better.examples());
     if (taken >= rule.looks()
         || n < needed
         || Math.min(base.positives(), better.positives()) < rule.minPositives()) {

@@ -64,6 +64,30 @@ public class OnlinePromoterTest {
     assertThat(monitor(promoter, before, "v3", random, 0.3).verdict()).isEqualTo(Verdict.CONFIRM);
   }
 
+  /**
+   * A predecessor whose record at the promotion is smaller than the later looks need: the looks
+   * follow the promoted version's growing record, so the monitoring still decides (and with it the
+   * next challenger can be judged); a record too small for any look confirms at once.
+   */
+  @Test
+  public void aPromotionOverASmallRecordIsStillDecided() {
+    Random random = new Random(9);
+    OnlinePromoter promoter = new OnlinePromoter(RULE);
+    for (int i = 0; i < 800; i++) {
+      double q = trueProbability(random);
+      promoter.observe("v1", blur(random, q, 0.3), random.nextDouble() < q);
+    }
+    OnlinePromoter.ArmStats before = promoter.stats("v1");
+    assertThat(before.positives()).isGreaterThanOrEqualTo(RULE.minPositives());
+    assertThat(monitor(promoter, before, "v2", random, 3.0).verdict()).isEqualTo(Verdict.ROLL_BACK);
+    assertThat(monitor(promoter, before, "v3", random, 0.3).verdict()).isEqualTo(Verdict.CONFIRM);
+
+    OnlinePromoter.ArmStats tiny = new OnlinePromoter(RULE).stats("none");
+    Look look = promoter.judgePromotion(tiny, "v4");
+    assertThat(look.verdict()).isEqualTo(Verdict.CONFIRM);
+    assertThat(look.z()).isNaN();
+  }
+
   private static Look monitor(
       OnlinePromoter promoter,
       OnlinePromoter.ArmStats before,
