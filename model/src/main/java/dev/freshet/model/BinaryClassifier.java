@@ -125,6 +125,25 @@ public final class BinaryClassifier implements AutoCloseable {
     return copyWith(config, normalization, newCalibration);
   }
 
+  /**
+   * This classifier standardising with {@code newStats} instead, computing the same function of raw
+   * values inside its old ranges: the first layer is rewritten in place ({@link
+   * TabularMlpBlock#restandardize}), so the returned classifier takes this one's network over (and
+   * whatever trains it keeps training it). This instance must not be used or closed afterwards.
+   */
+  public BinaryClassifier restandardized(NormalizationStats newStats) {
+    if (newStats.mean().length != normalization.mean().length) {
+      throw new IllegalArgumentException(
+          "statistics for "
+              + newStats.mean().length
+              + " numeric columns, the model has "
+              + normalization.mean().length);
+    }
+    ((TabularMlpBlock) model.getBlock())
+        .restandardize(normalization.mean(), normalization.std(), newStats.mean(), newStats.std());
+    return new BinaryClassifier(layout, config, newStats, calibration, model);
+  }
+
   /** A new scorer over this classifier; see {@link Scorer} for its threading rules. */
   public Scorer newScorer() {
     return Scorer.of(this);

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.auto.value.AutoValue;
+import dev.freshet.transforms.drift.FeatureDrift;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -30,7 +31,9 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  *   <li>{@code swapped} / {@code refused} by serve: {@code previous}; {@code reason}, {@code
  *       detail} and the version still {@code serving};
  *   <li>{@code drift} by serve's drift monitor: the {@code feature}, its PSI and KS against the
- *       reference, the threshold and the window.
+ *       reference, the threshold and the window, and (numeric features) {@code out_of_range}: the
+ *       training range, how many values fell below and above it and how far they went; {@code
+ *       reason} says it in words.
  * </ul>
  */
 @AutoValue
@@ -55,7 +58,8 @@ public abstract class ModelEvent {
     CANDIDATE_REJECTED,
     /**
      * Serving's drift monitor: a feature of a window of scored events moved away from the scoring
-     * version's training distribution (PSI at or above the threshold).
+     * version's training distribution (PSI at or above the threshold), or too many of its values
+     * left the range the version was trained on.
      */
     DRIFT;
 
@@ -99,7 +103,10 @@ public abstract class ModelEvent {
    */
   public record Online(Arm base, Arm other, Test test) {}
 
-  /** A feature's drift in one window against the reference the version was trained on. */
+  /**
+   * A feature's drift in one window against the reference the version was trained on; {@code
+   * outOfRange} is null for categorical features and references without ranges.
+   */
   public record Drift(
       String feature,
       double psi,
@@ -107,7 +114,21 @@ public abstract class ModelEvent {
       double threshold,
       Instant windowStart,
       Instant windowEnd,
-      long referenceExamples) {}
+      long referenceExamples,
+      FeatureDrift.@Nullable OutOfRange outOfRange) {
+
+    /** A drift without range information. */
+    public Drift(
+        String feature,
+        double psi,
+        double ks,
+        double threshold,
+        Instant windowStart,
+        Instant windowEnd,
+        long referenceExamples) {
+      this(feature, psi, ks, threshold, windowStart, windowEnd, referenceExamples, null);
+    }
+  }
 
   public abstract Type type();
 
@@ -195,6 +216,16 @@ public abstract class ModelEvent {
           .put("window_start", drift().windowStart().toString())
           .put("window_end", drift().windowEnd().toString())
           .put("reference_examples", drift().referenceExamples());
+      FeatureDrift.OutOfRange range = drift().outOfRange();
+      if (range != null) {
+        ObjectNode r = n.putObject("out_of_range");
+        r.put("min", range.min()).put("max", range.max());
+        r.put("below", range.below()).put("above", range.above());
+        if (Double.isFinite(range.lowest()) && Double.isFinite(range.highest())) {
+          r.put("lowest", range.lowest()).put("highest", range.highest());
+        }
+        r.put("overshoot", range.overshoot());
+      }
     }
     if (examples() != null) {
       n.put("examples", examples());
@@ -297,6 +328,7 @@ public abstract class ModelEvent {
       }
       if (type == Type.DRIFT) {
         JsonNode ks = n.get("ks");
+        JsonNode r = n.get("out_of_range");
         b.drift(
             new Drift(
                 n.path("feature").asText(),
@@ -305,7 +337,16 @@ public abstract class ModelEvent {
                 n.path("threshold").asDouble(),
                 Instant.parse(n.path("window_start").asText()),
                 Instant.parse(n.path("window_end").asText()),
-                n.path("reference_examples").asLong()));
+                n.path("reference_examples").asLong(),
+                r == null
+                    ? null
+                    : new FeatureDrift.OutOfRange(
+                        r.path("min").asDouble(),
+                        r.path("max").asDouble(),
+                        r.path("below").asLong(),
+                        r.path("above").asLong(),
+                        r.path("lowest").asDouble(Double.POSITIVE_INFINITY),
+                        r.path("highest").asDouble(Double.NEGATIVE_INFINITY))));
       }
       return b.build();
     } catch (IOException | RuntimeException e) {

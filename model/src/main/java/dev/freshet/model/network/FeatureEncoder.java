@@ -3,9 +3,13 @@ package dev.freshet.model.network;
 import dev.freshet.model.FeatureLayout;
 
 /**
- * Turns raw feature vectors into the network's input: numeric columns first, standardised with the
- * model's {@link NormalizationStats} and clipped to {@code ±}{@value #CLIP}, then one bucket index
- * per categorical column.
+ * Turns raw feature vectors into the network's input: numeric columns first, clipped to the
+ * training range and standardised with the model's {@link NormalizationStats}, then one bucket
+ * index per categorical column. A value outside the training range reaches the network as the
+ * range's nearest end: a network extrapolates linearly, and unboundedly, past what it was trained
+ * on (a column that keeps growing, such as a counter or a date, would otherwise push its units ever
+ * further). The drift monitor reports such values. Models without ranges (registered before they
+ * were kept) are clipped at {@code ±}{@value #CLIP} standard deviations instead.
  *
  * <p>Bad values never reach the network: a non-finite numeric value becomes the column mean (0
  * after scaling); a categorical value that is non-finite, negative or not below the bucket count
@@ -20,6 +24,8 @@ public final class FeatureEncoder {
   private final int[] buckets;
   private final float[] mean;
   private final float[] invStd;
+  private final float[] lo;
+  private final float[] hi;
 
   public FeatureEncoder(FeatureLayout layout, NormalizationStats stats) {
     this.width = layout.size();
@@ -38,9 +44,13 @@ public final class FeatureEncoder {
     }
     this.mean = new float[numeric.length];
     this.invStd = new float[numeric.length];
+    this.lo = new float[numeric.length];
+    this.hi = new float[numeric.length];
     for (int j = 0; j < numeric.length; j++) {
       mean[j] = (float) stats.meanAt(j);
       invStd[j] = (float) (1.0 / stats.stdAt(j));
+      lo[j] = (float) Math.max(-CLIP, (stats.minAt(j) - stats.meanAt(j)) / stats.stdAt(j));
+      hi[j] = (float) Math.min(CLIP, (stats.maxAt(j) - stats.meanAt(j)) / stats.stdAt(j));
     }
   }
 
@@ -83,7 +93,7 @@ public final class FeatureEncoder {
     for (int j = 0; j < numeric.length; j++) {
       float v = row[numeric[j]];
       float z = Float.isFinite(v) ? (v - mean[j]) * invStd[j] : 0f;
-      out[o++] = Math.max(-CLIP, Math.min(CLIP, z));
+      out[o++] = Math.max(lo[j], Math.min(hi[j], z));
     }
     for (int j = 0; j < categorical.length; j++) {
       float v = row[categorical[j]];

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.SequentialBlock;
 import ai.djl.nn.core.Linear;
@@ -19,6 +20,7 @@ import ai.djl.util.PairList;
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -86,6 +88,41 @@ public final class TabularMlpBlock extends AbstractBlock {
     NDArray joined = parts.size() == 1 ? parts.head() : NDArrays.concat(parts, 1);
     NDArray logits = mlp.forward(store, new NDList(joined), training, params).singletonOrThrow();
     return new NDList(logits.reshape(-1));
+  }
+
+  /**
+   * Rewrites the first layer in place so that the network computes the same function of the raw
+   * numeric values once their standardisation changes from {@code (mean, std)} to {@code (newMean,
+   * newStd)}: with {@code z = (x - mean) / std} and {@code z' = (x - newMean) / newStd}, a first
+   * layer {@code W z + b} equals {@code W' z' + b'} for {@code W'[:, j] = W[:, j] * newStd[j] /
+   * std[j]} and {@code b' = b + sum_j W[:, j] * (newMean[j] - mean[j]) / std[j]}. Embedding columns
+   * are untouched. Call it between training steps, never during one.
+   */
+  public void restandardize(double[] mean, double[] std, double[] newMean, double[] newStd) {
+    if (mean.length != numNumeric || newMean.length != numNumeric) {
+      throw new IllegalArgumentException(
+          "statistics for " + mean.length + " numeric columns, the network has " + numNumeric);
+    }
+    if (numNumeric == 0) {
+      return;
+    }
+    Block first = mlp.getChildren().get(0).getValue();
+    NDArray weight = first.getParameters().get("weight").getArray();
+    NDArray bias = first.getParameters().get("bias").getArray();
+    float[] scale = new float[(int) mlpInputWidth()];
+    float[] shift = new float[scale.length];
+    Arrays.fill(scale, 1f);
+    for (int j = 0; j < numNumeric; j++) {
+      scale[j] = (float) (newStd[j] / std[j]);
+      shift[j] = (float) ((newMean[j] - mean[j]) / std[j]);
+    }
+    NDManager manager = weight.getManager();
+    try (NDArray shiftColumn = manager.create(shift, new Shape(shift.length, 1));
+        NDArray biasDelta = weight.matMul(shiftColumn).reshape(bias.getShape());
+        NDArray scaleRow = manager.create(scale, new Shape(1, scale.length))) {
+      bias.addi(biasDelta);
+      weight.muli(scaleRow);
+    }
   }
 
   @Override

@@ -53,7 +53,10 @@ final class ManifestJson {
     return bytes(root);
   }
 
-  /** {examples, features: [{name, categorical, edges[], proportions[] (missing bin last)}]}. */
+  /**
+   * {examples, features: [{name, categorical, edges[], proportions[] (missing bin last), min, max
+   * (numeric features; absent in references stored before ranges were kept)}]}.
+   */
   private static ObjectNode write(DriftReference reference) {
     ObjectNode node = MAPPER.createObjectNode();
     node.put("examples", reference.examples());
@@ -70,6 +73,10 @@ final class ManifestJson {
       for (double p : f.proportions()) {
         proportions.add(p);
       }
+      if (f.hasRange()) {
+        feature.put("min", f.min());
+        feature.put("max", f.max());
+      }
     }
     return node;
   }
@@ -82,7 +89,9 @@ final class ManifestJson {
               f.get("name").asText(),
               f.get("categorical").asBoolean(),
               doubles(f.get("edges")),
-              doubles(f.get("proportions"))));
+              doubles(f.get("proportions")),
+              f.path("min").asDouble(Double.NaN),
+              f.path("max").asDouble(Double.NaN)));
     }
     return DriftReference.of(features, node.get("examples").asLong());
   }

@@ -15,8 +15,16 @@ import java.util.Random;
  * <p>Each {@link #update} makes {@code epochs} passes over its examples at the configuration's
  * learning rate. The live {@link #model()} belongs to this object (it changes with every update and
  * is closed with it); {@link #snapshot()} gives an independent copy to keep or register. The
- * calibration is the identity. Not thread-safe; updates in one JVM take turns with every other
- * training on {@link ClassifierTrainer}'s engine lock.
+ * calibration is the identity.
+ *
+ * <p>The normalisation statistics are the parent's unless {@link #followNormalization} is set: then
+ * every update first folds its examples into the statistics (running mean and variance over about
+ * {@code memory} examples, the range grown to cover them) and rewrites the network's first layer so
+ * that its function of the raw values inside the old ranges is unchanged ({@link
+ * BinaryClassifier#restandardized}); the update then trains on values standardised the new way. A
+ * column that trends (a counter, a date) is then followed instead of being clipped at the edge of
+ * the parent's range. Not thread-safe; updates in one JVM take turns with every other training on
+ * {@link ClassifierTrainer}'s engine lock.
  *
  * <pre>{@code
  * try (ContinualTraining learner = ClassifierTrainer.of(config).continual(production)) {
@@ -29,8 +37,9 @@ import java.util.Random;
  */
 public final class ContinualTraining implements AutoCloseable {
   private final ClassifierTrainer settings;
-  private final BinaryClassifier model;
   private final Trainer trainer;
+  private BinaryClassifier model;
+  private long normalizationMemory;
   private final Random shuffle;
   private long updates;
   private long examples;
@@ -40,6 +49,21 @@ public final class ContinualTraining implements AutoCloseable {
     this.model = model;
     this.trainer = trainer;
     this.shuffle = new Random(settings.config().seed() * 31 + 7);
+  }
+
+  /**
+   * Makes every later update move the normalisation statistics towards its examples, weighing them
+   * against {@code memory} examples of history (see {@link
+   * dev.freshet.model.network.NormalizationStats#updated}); 0 keeps them fixed (the default).
+   * Returns this.
+   */
+  public ContinualTraining followNormalization(long memory) {
+    if (memory < 0) {
+      throw new IllegalArgumentException(
+          "normalisation memory must be 0 (fixed) or a number of examples, got " + memory);
+    }
+    this.normalizationMemory = memory;
+    return this;
   }
 
   /** Trains the live model on these examples ({@code epochs} passes), optimiser state kept. */
@@ -54,6 +78,11 @@ public final class ContinualTraining implements AutoCloseable {
     int[] all = new int[features.length];
     Arrays.setAll(all, i -> i);
     synchronized (ClassifierTrainer.engineLock()) {
+      if (normalizationMemory > 0) {
+        model =
+            model.restandardized(
+                model.normalization().updated(model.layout(), features, normalizationMemory));
+      }
       settings.runEpochs(trainer, model, features, labels, all, shuffle);
     }
     updates++;

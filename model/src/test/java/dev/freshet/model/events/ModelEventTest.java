@@ -2,10 +2,12 @@ package dev.freshet.model.events;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.events.ModelEvent.Type;
+import dev.freshet.transforms.drift.FeatureDrift;
 import java.io.UncheckedIOException;
 import java.time.Instant;
 import org.junit.Test;
@@ -82,6 +84,31 @@ public class ModelEventTest {
     assertThat(back.drift().feature()).isEqualTo("amount");
     assertThat(back.drift().ks()).isNaN();
     assertThat(back.examples()).isEqualTo(800L);
+  }
+
+  @Test
+  public void aDriftEventOutOfTheTrainingRangeRoundTrips() throws Exception {
+    ModelEvent drift =
+        ModelEvent.of(Type.DRIFT, "v1", "serve")
+            .at(AT)
+            .examples(500L)
+            .reason("PSI 8.3 ...")
+            .drift(
+                new ModelEvent.Drift(
+                    "account_age_days",
+                    8.3,
+                    0.9,
+                    0.2,
+                    AT,
+                    AT.plusSeconds(3600),
+                    20_000,
+                    new FeatureDrift.OutOfRange(0, 365, 0, 480, 12, 910)))
+            .build();
+    JsonNode range = JSON.readTree(drift.toJson()).get("out_of_range");
+    assertThat(range.get("above").asLong()).isEqualTo(480);
+    assertThat(range.get("highest").asDouble()).isEqualTo(910);
+    assertThat(range.get("overshoot").asDouble()).isCloseTo(545 / 365.0, within(1e-9));
+    assertThat(ModelEvent.parse(drift.toJson())).isEqualTo(drift);
   }
 
   @Test

@@ -263,7 +263,7 @@ public class ModelRegistryTest {
       assertThat(loaded.manifest().driftReference()).isEqualTo(reference);
     }
     String json = Files.readString(manifestFile(id));
-    assertThat(json).contains("\"driftReference\"").contains("\"proportions\"");
+    assertThat(json).contains("\"driftReference\"").contains("\"proportions\"").contains("\"max\"");
   }
 
   @Test

@@ -72,7 +72,7 @@ public final class BinCountsFn {
 
     @Override
     public BinCounts addInput(BinCounts accumulator, float[] vector) {
-      return accumulator.add(reference.bin(vector));
+      return accumulator.add(reference, vector);
     }
   }
 

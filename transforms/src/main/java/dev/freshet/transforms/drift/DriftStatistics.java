@@ -99,7 +99,18 @@ public final class DriftStatistics {
                 + " reference?)");
       }
       double ks = bins.categorical() ? Double.NaN : ks(expected, observed, bins.missingBin());
-      drift.add(new FeatureDrift(bins.feature(), psi(expected, observed), ks, window.examples()));
+      FeatureDrift.OutOfRange range =
+          bins.hasRange()
+              ? new FeatureDrift.OutOfRange(
+                  bins.min(),
+                  bins.max(),
+                  window.below(f),
+                  window.above(f),
+                  window.lowest(f),
+                  window.highest(f))
+              : null;
+      drift.add(
+          new FeatureDrift(bins.feature(), psi(expected, observed), ks, window.examples(), range));
     }
     return drift;
   }

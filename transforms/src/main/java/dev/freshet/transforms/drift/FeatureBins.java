@@ -15,6 +15,11 @@ import java.util.Objects;
  * fewer, uneven bins, which is why the proportions are measured, not assumed. A categorical feature
  * (hashed bucket indices) gets one bin per bucket ({@link #categorical}).
  *
+ * <p>A numeric feature also keeps its reference range, the smallest and largest finite value, so
+ * that values outside what the model was trained on can be told apart from a shift inside it
+ * ({@link #outside}); references stored before ranges were kept, and categorical features, have
+ * none ({@link #hasRange()} false).
+ *
  * <p>Immutable and serializable; equality covers every field.
  */
 public final class FeatureBins implements Serializable {
@@ -22,12 +27,26 @@ public final class FeatureBins implements Serializable {
   private final boolean categorical;
   private final double[] edges;
   private final double[] proportions;
+  private final double min;
+  private final double max;
 
-  private FeatureBins(String feature, boolean categorical, double[] edges, double[] proportions) {
+  private FeatureBins(
+      String feature,
+      boolean categorical,
+      double[] edges,
+      double[] proportions,
+      double min,
+      double max) {
     this.feature = Objects.requireNonNull(feature, "feature");
     this.categorical = categorical;
     this.edges = edges.clone();
     this.proportions = proportions.clone();
+    this.min = min;
+    this.max = max;
+    if (Double.isNaN(min) != Double.isNaN(max) || min > max) {
+      throw new IllegalArgumentException(
+          "feature '" + feature + "': range [" + min + ", " + max + "] is not a range");
+    }
     for (int i = 0; i < this.edges.length; i++) {
       if (!Double.isFinite(this.edges[i]) || (i > 0 && !(this.edges[i] > this.edges[i - 1]))) {
         throw new IllegalArgumentException(
@@ -62,10 +81,21 @@ public final class FeatureBins implements Serializable {
     }
   }
 
-  /** Bins as stored (for example read back from a model manifest); validated. */
+  /** Bins as stored without a range (references stored before ranges were kept); validated. */
   public static FeatureBins of(
       String feature, boolean categorical, double[] edges, double[] proportions) {
-    return new FeatureBins(feature, categorical, edges, proportions);
+    return of(feature, categorical, edges, proportions, Double.NaN, Double.NaN);
+  }
+
+  /** Bins as stored (for example read back from a model manifest), NaN for no range; validated. */
+  public static FeatureBins of(
+      String feature,
+      boolean categorical,
+      double[] edges,
+      double[] proportions,
+      double min,
+      double max) {
+    return new FeatureBins(feature, categorical, edges, proportions, min, max);
   }
 
   /**
@@ -86,7 +116,13 @@ public final class FeatureBins implements Serializable {
         candidates[edges++] = q;
       }
     }
-    return measured(feature, false, Arrays.copyOf(candidates, edges), values);
+    return measured(
+        feature,
+        false,
+        Arrays.copyOf(candidates, edges),
+        values,
+        finite.length == 0 ? Double.NaN : finite[0],
+        finite.length == 0 ? Double.NaN : finite[finite.length - 1]);
   }
 
   /** One bin per bucket index {@code 0 .. buckets-1} (values outside fall in the end bins). */
@@ -100,7 +136,7 @@ public final class FeatureBins implements Serializable {
       edges[i] = i + 0.5;
     }
     finiteSorted(values, feature);
-    return measured(feature, true, edges, values);
+    return measured(feature, true, edges, values, Double.NaN, Double.NaN);
   }
 
   private static double[] finiteSorted(float[] values, String feature) {
@@ -121,8 +157,9 @@ public final class FeatureBins implements Serializable {
   }
 
   private static FeatureBins measured(
-      String feature, boolean categorical, double[] edges, float[] values) {
-    FeatureBins shape = new FeatureBins(feature, categorical, edges, uniform(edges.length + 2));
+      String feature, boolean categorical, double[] edges, float[] values, double min, double max) {
+    FeatureBins shape =
+        new FeatureBins(feature, categorical, edges, uniform(edges.length + 2), min, max);
     long[] counts = new long[shape.size()];
     for (float v : values) {
       counts[shape.binOf(v)]++;
@@ -131,7 +168,7 @@ public final class FeatureBins implements Serializable {
     for (int i = 0; i < counts.length; i++) {
       proportions[i] = (double) counts[i] / values.length;
     }
-    return new FeatureBins(feature, categorical, edges, proportions);
+    return new FeatureBins(feature, categorical, edges, proportions, min, max);
   }
 
   private static double[] uniform(int n) {
@@ -157,6 +194,29 @@ public final class FeatureBins implements Serializable {
       }
     }
     return lo;
+  }
+
+  /**
+   * Where {@code value} lies against the reference range: -1 below it, 1 above it, 0 inside it (or
+   * when it is NaN, or the feature has no range).
+   */
+  public int outside(float value) {
+    return value < min ? -1 : value > max ? 1 : 0;
+  }
+
+  /** Whether the reference range is known (numeric features of references that keep it). */
+  public boolean hasRange() {
+    return !Double.isNaN(min);
+  }
+
+  /** The smallest finite reference value; NaN without a range. */
+  public double min() {
+    return min;
+  }
+
+  /** The largest finite reference value; NaN without a range. */
+  public double max() {
+    return max;
   }
 
   public String feature() {
@@ -198,7 +258,9 @@ public final class FeatureBins implements Serializable {
         && b.feature.equals(feature)
         && b.categorical == categorical
         && Arrays.equals(b.edges, edges)
-        && Arrays.equals(b.proportions, proportions);
+        && Arrays.equals(b.proportions, proportions)
+        && Double.compare(b.min, min) == 0
+        && Double.compare(b.max, max) == 0;
   }
 
   @Override
@@ -213,6 +275,7 @@ public final class FeatureBins implements Serializable {
         + " edges "
         + Arrays.toString(edges)
         + " proportions "
-        + Arrays.toString(proportions);
+        + Arrays.toString(proportions)
+        + (hasRange() ? " range [" + min + ", " + max + "]" : "");
   }
 }

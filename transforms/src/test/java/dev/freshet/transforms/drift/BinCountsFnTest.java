@@ -1,6 +1,7 @@
 package dev.freshet.transforms.drift;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import dev.freshet.transforms.features.FeatureVectorCoder;
 import java.util.List;
@@ -46,11 +47,49 @@ public class BinCountsFnTest {
     // Edge at the median 2: bins (-inf, 2], (2, inf), missing.
     PAssert.that(counts)
         .inWindow(new IntervalWindow(t0, Duration.standardHours(1)))
-        .containsInAnyOrder(BinCounts.of(new int[] {0}).add(new int[] {1}).add(new int[] {2}));
+        .containsInAnyOrder(
+            BinCounts.empty()
+                .add(REFERENCE, new float[] {1})
+                .add(REFERENCE, new float[] {4})
+                .add(REFERENCE, new float[] {Float.NaN}));
     PAssert.that(counts)
         .inWindow(new IntervalWindow(t0.plus(Duration.standardHours(1)), Duration.standardHours(1)))
-        .containsInAnyOrder(BinCounts.of(new int[] {1}));
+        .containsInAnyOrder(BinCounts.empty().add(REFERENCE, new float[] {5}));
     p.run();
+  }
+
+  @Test
+  public void valuesOutsideTheReferenceRangeAreCountedWithTheirExtremes() {
+    // Range [1, 4], edge at the median 2.
+    BinCounts counts =
+        BinCounts.empty()
+            .add(REFERENCE, new float[] {0.5f})
+            .add(REFERENCE, new float[] {3})
+            .add(REFERENCE, new float[] {9})
+            .add(REFERENCE, new float[] {12})
+            .add(REFERENCE, new float[] {Float.NaN});
+    assertThat(counts.examples()).isEqualTo(5);
+    assertThat(counts.count(0, 0)).isEqualTo(1);
+    assertThat(counts.count(0, 1)).isEqualTo(3);
+    assertThat(counts.count(0, 2)).isEqualTo(1);
+    assertThat(counts.below(0)).isEqualTo(1);
+    assertThat(counts.above(0)).isEqualTo(2);
+    assertThat(counts.lowest(0)).isEqualTo(0.5f);
+    assertThat(counts.highest(0)).isEqualTo(12);
+    BinCounts other = BinCounts.empty().add(REFERENCE, new float[] {-3});
+    counts.merge(other);
+    assertThat(counts.below(0)).isEqualTo(2);
+    assertThat(counts.lowest(0)).isEqualTo(-3);
+
+    FeatureDrift drift = DriftStatistics.compare(REFERENCE, counts).get(0);
+    assertThat(drift.outsideShare()).isEqualTo(4 / 6.0);
+    assertThat(drift.range()).isEqualTo(new FeatureDrift.OutOfRange(1, 4, 2, 2, -3, 12));
+    // Eight past the top of a range 3 wide: 2.7 widths.
+    assertThat(drift.range().overshoot()).isCloseTo(8 / 3.0, within(1e-9));
+    assertThat(drift.range().describe())
+        .isEqualTo(
+            "2 below, 2 above the training range [1, 4], up to 12 and down to -3 (2.7 range"
+                + " widths past it)");
   }
 
   @Test
@@ -81,6 +120,9 @@ public class BinCountsFnTest {
   public void theCoderRoundTripsAndIsDeterministic() throws Exception {
     BinCounts counts = BinCounts.of(new int[] {0, 4, 2}).add(new int[] {3, 0, 2});
     CoderProperties.coderDecodeEncodeEqual(BinCounts.coder(), counts);
+    CoderProperties.coderDecodeEncodeEqual(
+        BinCounts.coder(),
+        BinCounts.empty().add(REFERENCE, new float[] {7}).add(REFERENCE, new float[] {0}));
     CoderProperties.coderDeterministic(
         BinCounts.coder(), counts, BinCounts.of(new int[] {0, 4, 2}).add(new int[] {3, 0, 2}));
     CoderProperties.coderDecodeEncodeEqual(BinCounts.coder(), BinCounts.empty());

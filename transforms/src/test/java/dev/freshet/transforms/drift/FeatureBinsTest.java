@@ -73,6 +73,28 @@ public class FeatureBinsTest {
         .hasMessageContaining("sum to 1");
     assertThatThrownBy(() -> FeatureBins.numeric("x", new float[0], 10))
         .hasMessageContaining("at least one value");
+    assertThatThrownBy(
+            () -> FeatureBins.of("x", false, new double[] {1}, new double[] {0.5, 0.5, 0}, 3, 2))
+        .hasMessageContaining("range [3.0, 2.0] is not a range");
+  }
+
+  @Test
+  public void numericColumnsKeepTheirRangeAndCategoricalOnesNone() {
+    FeatureBins numeric = FeatureBins.numeric("x", new float[] {4, -2, Float.NaN, 7}, 4);
+    assertThat(numeric.hasRange()).isTrue();
+    assertThat(numeric.min()).isEqualTo(-2);
+    assertThat(numeric.max()).isEqualTo(7);
+    assertThat(numeric.outside(-2.5f)).isEqualTo(-1);
+    assertThat(numeric.outside(7)).isZero();
+    assertThat(numeric.outside(7.5f)).isEqualTo(1);
+    assertThat(numeric.outside(Float.NaN)).isZero();
+    FeatureBins categorical = FeatureBins.categorical("c", new float[] {0, 1}, 3);
+    assertThat(categorical.hasRange()).isFalse();
+    assertThat(categorical.outside(99)).isZero();
+    FeatureBins stored = FeatureBins.of("x", false, numeric.edges(), numeric.proportions(), -2, 7);
+    assertThat(stored).isEqualTo(numeric);
+    assertThat(FeatureBins.of("x", false, numeric.edges(), numeric.proportions()))
+        .isNotEqualTo(numeric);
   }
 
   @Test

@@ -14,6 +14,8 @@ import dev.freshet.pipelines.train.TrainJob;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.beam.sdk.Pipeline;
+import org.apache.beam.sdk.util.UserCodeException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Unmatched;
@@ -181,13 +183,19 @@ public final class Freshet implements Callable<Integer> {
 
   /**
    * A bad option or missing input is the user's to fix: print the message that says what to do,
-   * without a stack trace, and exit 2. Anything else is a bug or an outage: show it whole.
+   * without a stack trace, and exit 2, also when a pipeline step found it in the data (the runner
+   * wraps it, once or more). Anything else is a bug or an outage: show it whole.
    */
   private static int explain(
       Exception e, CommandLine commandLine, CommandLine.ParseResult parseResult) throws Exception {
-    if (e instanceof IllegalArgumentException) {
-      commandLine.getErr().println("error: " + e.getMessage());
-      return 2;
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof IllegalArgumentException) {
+        commandLine.getErr().println("error: " + t.getMessage());
+        return 2;
+      }
+      if (!(t instanceof Pipeline.PipelineExecutionException || t instanceof UserCodeException)) {
+        break;
+      }
     }
     throw e;
   }

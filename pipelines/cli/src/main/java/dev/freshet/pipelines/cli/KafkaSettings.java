@@ -3,8 +3,6 @@ package dev.freshet.pipelines.cli;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import picocli.CommandLine.Option;
 
 /**
@@ -29,10 +27,11 @@ public final class KafkaSettings {
               + " --kafkaProperties.")
   List<String> properties = new ArrayList<>();
 
-  /** The clients of {@code bootstrapServers} with these settings. */
+  /**
+   * The clients of {@code bootstrapServers} with these settings; a properties file on an object
+   * store needs the command's file systems registered first ({@link BeamFileSystems}).
+   */
   public KafkaClients clients(String bootstrapServers) {
-    // The properties file may be on any Beam file system.
-    FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
     return KafkaClients.of(bootstrapServers, file, properties);
   }
 }

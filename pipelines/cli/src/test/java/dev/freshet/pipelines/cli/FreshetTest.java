@@ -13,11 +13,16 @@ import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.pipelines.skew.SkewCheckOptions;
 import dev.freshet.pipelines.train.ModelOptions;
 import dev.freshet.pipelines.train.TrainOptions;
+import dev.freshet.testdata.FraudGenerator;
+import dev.freshet.testdata.GenerateFraud;
 import java.io.ByteArrayOutputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -66,6 +71,44 @@ public class FreshetTest {
             "--numShards=0");
     assertThat(status).isEqualTo(2);
     assertThat(err.toString()).startsWith("error: --numShards must be between 1 and 1024, got 0");
+  }
+
+  /** An error the data caused says which dead letters caused it, once and without a trace. */
+  @Test
+  public void trainOnOutcomesThatAreAllDeadLettersSaysWhyOnce() throws Exception {
+    Path data = tmp.newFolder("data").toPath();
+    GenerateFraud.write(
+        FraudGenerator.builder().seed(5).events(400).eventsPerSecond(0.05).build(),
+        data,
+        GenerateFraud.Format.jsonl,
+        new PrintStream(OutputStream.nullOutputStream()));
+    Path outcomes = data.resolve("outcomes.jsonl");
+    Files.writeString(
+        outcomes, Files.readString(outcomes).replace("\"label\":true", "\"label\":\"UP\""));
+
+    StringWriter err = new StringWriter();
+    PrintStream stdout = System.out;
+    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+    int status;
+    try {
+      status =
+          Freshet.execute(
+              new PrintWriter(err, true),
+              "train",
+              "--events=" + data.resolve("events.jsonl"),
+              "--outcomes=" + outcomes,
+              "--registry=" + tmp.newFolder("registry"));
+    } finally {
+      System.setOut(stdout);
+    }
+
+    assertThat(status).as(err.toString()).isEqualTo(2);
+    assertThat(err.toString())
+        .startsWith("error: ")
+        .containsPattern("Dead letters: ([\\d,]+) of \\1 chargebacks were dead letters: WRONG_TYPE")
+        .contains("field 'label'")
+        .doesNotContain("\tat ");
+    assertThat(err.toString().split("were dead letters", -1)).hasSize(2);
   }
 
   /** One option style: a dashed spelling is refused, naming the camelCase one, in every command. */

@@ -6,12 +6,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.io.LabeledSources;
 import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.ExtractFeatures;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
 import dev.freshet.transforms.labels.JoinLabels;
 import dev.freshet.transforms.labels.Labeled;
+import java.util.Map;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.io.TextIO;
 import org.apache.beam.sdk.metrics.Counter;
@@ -39,11 +41,16 @@ public final class FeaturesPipeline {
 
   private FeaturesPipeline() {}
 
-  /** What the pipeline produces, for callers that add more (tests, the training pipeline). */
+  /**
+   * What the pipeline produces, for callers that add more (tests, the training pipeline): the dead
+   * letters and their tally (one element: usable events and outcomes, dead letters by source and
+   * reason).
+   */
   public record Outputs(
       PCollection<FeaturedEvent> features,
       PCollection<Labeled<Row>> labels,
-      PCollection<DeadLetter> deadLetters) {}
+      PCollection<DeadLetter> deadLetters,
+      PCollection<DeadLetterTally> tally) {}
 
   /** Builds the flow; {@code statsPath} receives the column statistics as one JSON file. */
   public static Outputs build(
@@ -68,6 +75,15 @@ public final class FeaturesPipeline {
         PCollectionList.of(sources.deadLetters())
             .and(labels.deadLetters())
             .apply("AllDeadLetters", Flatten.pCollections());
+    PCollection<DeadLetterTally> tally =
+        dead.apply(
+            "TallyDeadLetters",
+            DeadLetterTally.counting(
+                Map.<String, PCollection<?>>of(
+                    spec.events().name(),
+                    rows,
+                    spec.outcomes().name(),
+                    sources.outcomes().rows())));
     if (options.getOutput() != null) {
       String out = options.getOutput().replaceAll("/+$", "");
       features
@@ -79,7 +95,7 @@ public final class FeaturesPipeline {
               "DeadLetterJson", MapElements.into(TypeDescriptors.strings()).via(DeadLetter::toJson))
           .apply("WriteDeadLetters", TextIO.write().to(out + "/dead-letters").withSuffix(".jsonl"));
     }
-    return new Outputs(features, labels.labeled(), dead);
+    return new Outputs(features, labels.labeled(), dead, tally);
   }
 
   static String featureJson(FeatureSpec spec, FeaturedEvent e) {

@@ -81,12 +81,24 @@ final class CandidateLearner implements AutoCloseable {
       double learningRate,
       int calibrationWindow,
       OfflineGate gate,
-      long challengerHoldMillis)
+      long challengerHoldMillis,
+      long normalizationMemory)
       implements java.io.Serializable {
     /** Settings without a hold on candidates while one is under online evaluation. */
     Settings(
         int gateEvery, int epochs, double learningRate, int calibrationWindow, OfflineGate gate) {
       this(gateEvery, epochs, learningRate, calibrationWindow, gate, 0);
+    }
+
+    /** Settings with the base version's normalisation statistics kept. */
+    Settings(
+        int gateEvery,
+        int epochs,
+        double learningRate,
+        int calibrationWindow,
+        OfflineGate gate,
+        long challengerHoldMillis) {
+      this(gateEvery, epochs, learningRate, calibrationWindow, gate, challengerHoldMillis, 0);
     }
 
     Settings {
@@ -106,6 +118,12 @@ final class CandidateLearner implements AutoCloseable {
                 + MIN_CALIBRATION_EXAMPLES
                 + ", got "
                 + calibrationWindow);
+      }
+      if (normalizationMemory < 0) {
+        throw new IllegalArgumentException(
+            "--normalizationMemory must be 0 (keep the base's statistics) or a number of"
+                + " examples, got "
+                + normalizationMemory);
       }
     }
   }
@@ -211,7 +229,10 @@ final class CandidateLearner implements AutoCloseable {
           settings.learningRate() > 0
               ? (float) settings.learningRate()
               : model.config().learningRate() * DEFAULT_LEARNING_RATE_FACTOR);
-      ContinualTraining copy = ClassifierTrainer.of(config.build()).continual(model);
+      ContinualTraining copy =
+          ClassifierTrainer.of(config.build())
+              .continual(model)
+              .followNormalization(settings.normalizationMemory());
       if (working != null) {
         working.close();
       }

@@ -41,6 +41,13 @@ public interface LearnOptions extends SpecOptions, KafkaOptions, StreamingOption
   void setLearnEpochs(int value);
 
   @Description(
+      "Normalisation the candidate copy standardises features with: 0 keeps the base version's statistics (values outside its training range are clipped to it); N > 0 follows the features, moving each micro-batch's mean, standard deviation and range towards its examples against a memory of about N examples, with the first layer rewritten so that the copy's predictions inside the old range are unchanged. For features that trend out of their training range (counters, dates); the offline gate judges such candidates as any other.")
+  @Default.Long(0)
+  long getNormalizationMemory();
+
+  void setNormalizationMemory(long value);
+
+  @Description(
       "Adam learning rate of the updates, which keep one optimiser across micro-batches; 0 uses the rate the base version was trained with.")
   @Default.Double(0)
   double getLearnRate();

@@ -184,6 +184,7 @@ public final class LearnPipeline {
         options.getLearnRate(),
         options.getCalibrationWindow(),
         new OfflineGate(options.getMaxNeRegression(), options.getMaxCalibrationRatio()),
-        holdMillis);
+        holdMillis,
+        options.getNormalizationMemory());
   }
 }

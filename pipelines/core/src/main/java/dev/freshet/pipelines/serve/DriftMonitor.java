@@ -13,6 +13,7 @@ import java.io.UncheckedIOException;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -40,7 +41,10 @@ import org.slf4j.LoggerFactory;
  * prediction, are cut into event-time fixed windows; each window's histogram per version is
  * compared with that version's training distribution (the {@link DriftReference} in its manifest)
  * and a {@code drift} event, keyed by the version, is emitted for every feature whose PSI is at or
- * above the threshold:
+ * above the threshold, or whose values left the version's training range in at least {@code
+ * rangeThreshold} of the window's vectors (the model scores those clipped to the range, so a
+ * feature that trends out of it, such as a counter or a date, is loud here rather than silently
+ * flattened); the event names the range and how far past it the values went:
  *
  * <pre>
  * (version, vector) ─> Window(fixed) ─> bin against the version's reference, summed per bundle
@@ -55,19 +59,24 @@ import org.slf4j.LoggerFactory;
  * inherit their lineage's) are skipped and counted ({@code freshet:drift_unmonitored}). Metrics,
  * namespace {@code freshet}: gauges {@code drift_psi_milli_<feature>} and {@code
  * drift_ks_milli_<feature>} (the latest judged window's PSI and KS times 1000; Beam gauges hold
- * integers), counters {@code drift_windows} and {@code drift_events}.
+ * integers), {@code drift_out_of_range_permille_<feature>} (the share of the window's values
+ * outside the training range, per thousand), counters {@code drift_windows} and {@code
+ * drift_events}.
  */
 final class DriftMonitor
     extends PTransform<PCollection<KV<String, float[]>>, PCollection<KV<String, String>>> {
   private final String registry;
   private final Duration window;
   private final double threshold;
+  private final double rangeThreshold;
   private final long minExamples;
 
-  DriftMonitor(String registry, Duration window, double threshold, long minExamples) {
+  DriftMonitor(
+      String registry, Duration window, double threshold, double rangeThreshold, long minExamples) {
     this.registry = registry;
     this.window = window;
     this.threshold = threshold;
+    this.rangeThreshold = rangeThreshold;
     this.minExamples = minExamples;
   }
 
@@ -78,7 +87,8 @@ final class DriftMonitor
         .apply("BinVectors", ParDo.of(new BinFn(registry)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), BinCounts.coder()))
         .apply("CountBins", Combine.perKey(BinCountsFn.merging()))
-        .apply("JudgeWindows", ParDo.of(new JudgeFn(registry, threshold, minExamples)))
+        .apply(
+            "JudgeWindows", ParDo.of(new JudgeFn(registry, threshold, rangeThreshold, minExamples)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), StringUtf8Coder.of()));
   }
 
@@ -146,7 +156,7 @@ final class DriftMonitor
       }
       bundle
           .computeIfAbsent(KV.of(scored.getKey(), window), k -> BinCounts.empty())
-          .add(reference.get().bin(scored.getValue()));
+          .add(reference.get(), scored.getValue());
     }
 
     @FinishBundle
@@ -166,6 +176,7 @@ final class DriftMonitor
     private static final Logger LOG = LoggerFactory.getLogger(JudgeFn.class);
     private final String registry;
     private final double threshold;
+    private final double rangeThreshold;
     private final long minExamples;
     private final Counter windows = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_windows");
     private final Counter tooSmall =
@@ -173,9 +184,10 @@ final class DriftMonitor
     private final Counter events = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "drift_events");
     private transient References references;
 
-    JudgeFn(String registry, double threshold, long minExamples) {
+    JudgeFn(String registry, double threshold, double rangeThreshold, long minExamples) {
       this.registry = registry;
       this.threshold = threshold;
+      this.rangeThreshold = rangeThreshold;
       this.minExamples = minExamples;
     }
 
@@ -214,20 +226,53 @@ final class DriftMonitor
           Metrics.gauge(ParseEvents.METRICS_NAMESPACE, "drift_ks_milli_" + drift.feature())
               .set(Math.round(drift.ks() * 1000));
         }
-        if (drift.psi() >= threshold) {
+        if (drift.range() != null) {
+          Metrics.gauge(
+                  ParseEvents.METRICS_NAMESPACE, "drift_out_of_range_permille_" + drift.feature())
+              .set(Math.round(drift.outsideShare() * 1000));
+        }
+        boolean shifted = drift.psi() >= threshold;
+        boolean outOfRange = drift.outsideShare() >= rangeThreshold;
+        if (shifted || outOfRange) {
           events.inc();
+          String reason = reason(drift, shifted, outOfRange);
           LOG.warn(
-              "drift: {} of {} in [{}, {}): PSI {} (threshold {}), {} events",
+              "drift: {} of {} in [{}, {}): {}",
               drift.feature(),
               version,
               isoTime(window.start()),
               isoTime(window.end()),
-              String.format("%.3f", drift.psi()),
-              threshold,
-              drift.examples());
-          out.output(KV.of(version, event(version, drift, window, reference, threshold).toJson()));
+              reason);
+          out.output(
+              KV.of(version, event(version, drift, window, reference, threshold, reason).toJson()));
         }
       }
+    }
+
+    /** "PSI 2.310 (threshold 0.2); 100.0% of 5000 values: 5000 above the training range ...". */
+    private String reason(FeatureDrift drift, boolean shifted, boolean outOfRange) {
+      StringBuilder text = new StringBuilder();
+      text.append(
+          String.format(
+              Locale.ROOT,
+              "PSI %.3f (%s threshold %s)",
+              drift.psi(),
+              shifted ? "at or above" : "below",
+              threshold));
+      if (outOfRange) {
+        text.append(
+            String.format(
+                Locale.ROOT,
+                "; %.1f%% of %d values outside the range the model was trained on: %s;"
+                    + " it scores them clipped to the range (retrain on recent data, or let the"
+                    + " learner follow the feature: --normalizationMemory)",
+                drift.outsideShare() * 100,
+                drift.examples(),
+                drift.range().describe()));
+      } else {
+        text.append(String.format(Locale.ROOT, ", %d events", drift.examples()));
+      }
+      return text.toString();
     }
 
     private static ModelEvent event(
@@ -235,9 +280,11 @@ final class DriftMonitor
         FeatureDrift drift,
         IntervalWindow window,
         DriftReference reference,
-        double threshold) {
+        double threshold,
+        String reason) {
       return ModelEvent.of(ModelEvent.Type.DRIFT, version, "serve")
           .examples(drift.examples())
+          .reason(reason)
           .drift(
               new ModelEvent.Drift(
                   drift.feature(),
@@ -246,7 +293,8 @@ final class DriftMonitor
                   threshold,
                   java.time.Instant.ofEpochMilli(window.start().getMillis()),
                   java.time.Instant.ofEpochMilli(window.end().getMillis()),
-                  reference.examples()))
+                  reference.examples(),
+                  drift.range()))
           .build();
     }
   }

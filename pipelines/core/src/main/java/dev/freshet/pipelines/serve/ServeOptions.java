@@ -76,6 +76,13 @@ public interface ServeOptions extends SpecOptions, KafkaOptions, StreamingOption
   void setDriftThreshold(double value);
 
   @Description(
+      "Drift monitor: share of a window's values of a numeric feature outside the range the scoring model was trained on at which a drift event is raised, naming the feature and how far the values went (0.05: 5%; values drawn from the training distribution itself leave its range about 2/n of the time for n training examples, so a few per window are noise). The model scores such values clipped to the range.")
+  @Default.Double(0.05)
+  double getDriftRangeThreshold();
+
+  void setDriftRangeThreshold(double value);
+
+  @Description(
       "Drift monitor: the fewest scored events a window needs to be judged; smaller windows are counted but raise no drift event (PSI on few events is mostly sampling noise).")
   @Default.Long(500)
   long getDriftMinExamples();

@@ -111,6 +111,7 @@ public final class ServePipeline {
                   options.getRegistry(),
                   driftWindow,
                   options.getDriftThreshold(),
+                  options.getDriftRangeThreshold(),
                   options.getDriftMinExamples()))
           .apply("WriteDriftEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
     }
@@ -141,6 +142,11 @@ public final class ServePipeline {
       throw new IllegalArgumentException(
           "--driftThreshold must be a positive PSI (0.2 is the usual rule of thumb), got "
               + options.getDriftThreshold());
+    }
+    if (!(options.getDriftRangeThreshold() > 0 && options.getDriftRangeThreshold() <= 1)) {
+      throw new IllegalArgumentException(
+          "--driftRangeThreshold must be a share of a window's values in (0, 1] (0.05: 5%), got "
+              + options.getDriftRangeThreshold());
     }
     if (options.getDriftMinExamples() < 1) {
       throw new IllegalArgumentException(

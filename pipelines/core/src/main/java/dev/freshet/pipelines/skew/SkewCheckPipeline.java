@@ -10,6 +10,8 @@ import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.predictions.ParsePredictions;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.pipelines.skew.EventComparison.Status;
+import dev.freshet.transforms.events.DeadLetter;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.ExtractFeatures;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeaturedEvent;
@@ -32,6 +34,7 @@ import org.apache.beam.sdk.io.fs.ResourceId;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.transforms.Combine;
 import org.apache.beam.sdk.transforms.DoFn;
+import org.apache.beam.sdk.transforms.Flatten;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.ParDo;
 import org.apache.beam.sdk.transforms.Values;
@@ -45,6 +48,7 @@ import org.apache.beam.sdk.util.MimeTypes;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.PBegin;
 import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.PCollectionList;
 import org.apache.beam.sdk.values.PCollectionTuple;
 import org.apache.beam.sdk.values.Row;
 import org.apache.beam.sdk.values.TupleTag;
@@ -138,14 +142,16 @@ public final class SkewCheckPipeline {
           .apply("WriteStreamingReport", ParDo.of(new WriteReportFn(c.outputDir(), "streaming")));
     }
 
+    PCollectionList<DeadLetter> dead = PCollectionList.of(sources.deadLetters());
     if (c.predictions() != null) {
-      // Unreadable records are counted (the report says how many); a bounded check has no
-      // dead-letter topic to send them to.
-      PCollection<KV<String, Prediction>> logged =
+      // Unreadable records are counted (the report says how many) and tallied; a bounded check
+      // has no dead-letter topic to send them to.
+      ParsePredictions.Result parsed =
           p.apply("ReadPredictions", read(c.predictions()))
-              .apply("ParsePredictions", ParsePredictions.create())
-              .predictions()
-              .apply("ByEventId", ParsePredictions.byEventId());
+              .apply("ParsePredictions", ParsePredictions.create());
+      dead = dead.and(parsed.deadLetters());
+      PCollection<KV<String, Prediction>> logged =
+          parsed.predictions().apply("ByEventId", ParsePredictions.byEventId());
       KeyedPCollectionTuple.of(LEFT, bounded.apply("OnceLoggedRead", onceAtEnd()))
           .and(LOGGED, logged.apply("OnceAtEnd", onceAtEnd()))
           .apply("JoinLogged", CoGroupByKey.create())
@@ -156,6 +162,21 @@ public final class SkewCheckPipeline {
           .apply("SummariseLogged", summary(Comparison.LOGGED, c))
           .apply("WriteLoggedReport", ParDo.of(new WriteReportFn(c.outputDir(), "logged")));
     }
+    dead.apply("AllDeadLetters", Flatten.pCollections())
+        .apply(
+            "TallyDeadLetters",
+            DeadLetterTally.counting(
+                Map.<String, PCollection<?>>of(
+                    spec.events().name(),
+                    sources.events().rows(),
+                    spec.outcomes().name(),
+                    sources.outcomes().rows())))
+        .apply("WriteDeadLetterTally", DeadLetterTally.writeTo(deadLetterTally(c.outputDir())));
+  }
+
+  /** Where {@link #build} writes the tally of the dead letters it met. */
+  public static String deadLetterTally(String outputDir) {
+    return outputDir + "/dead-letters.json";
   }
 
   /**

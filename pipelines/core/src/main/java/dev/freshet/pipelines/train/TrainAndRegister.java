@@ -41,6 +41,9 @@ public final class TrainAndRegister {
     config(options);
   }
 
+  /** Fewest labelled examples train accepts. */
+  public static final int MIN_EXAMPLES = 50;
+
   /**
    * The model part of training: splits {@code examples} by event time (sorting the list in place),
    * trains on the earlier part, evaluates on the later part, registers the model and promotes it if
@@ -49,8 +52,8 @@ public final class TrainAndRegister {
   public static Outcome fit(
       TrainOptions options, FeatureSpec spec, List<Example> examples, PrintStream out)
       throws Exception {
-    if (examples.size() < 50) {
-      throw new IllegalStateException(
+    if (examples.size() < MIN_EXAMPLES) {
+      throw new IllegalArgumentException(
           "only "
               + examples.size()
               + " labelled examples: too few to train; check --events and --outcomes");

@@ -5,6 +5,7 @@ import dev.freshet.pipelines.features.FeaturesOptions;
 import dev.freshet.pipelines.features.FeaturesPipeline;
 import dev.freshet.pipelines.features.Specs;
 import dev.freshet.pipelines.launch.Launcher;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,13 +64,33 @@ public final class TrainJob {
         options.getRegistry());
     out.println("computing point-in-time features and labels...");
     long start = System.nanoTime();
-    List<Example> examples =
-        computeExamples(options, spec, Files.createTempDirectory("freshet-train"));
+    Computed computed = compute(options, spec, Files.createTempDirectory("freshet-train"));
+    List<Example> examples = computed.examples();
+    long positives = examples.stream().filter(Example::positive).count();
     out.printf(
         "%,d labelled examples (%,d positive) in %.1f s%n",
-        examples.size(),
-        examples.stream().filter(Example::positive).count(),
-        (System.nanoTime() - start) / 1e9);
+        examples.size(), positives, (System.nanoTime() - start) / 1e9);
+    computed.deadLetters().print(out);
+    if (examples.size() < TrainAndRegister.MIN_EXAMPLES) {
+      throw new IllegalArgumentException(
+          computed
+              .deadLetters()
+              .cite(
+                  "only "
+                      + examples.size()
+                      + " labelled examples: too few to train; check --events and --outcomes"));
+    }
+    if (positives == 0 || positives == examples.size()) {
+      throw new IllegalArgumentException(
+          computed
+              .deadLetters()
+              .cite(
+                  "all "
+                      + examples.size()
+                      + " labelled examples are "
+                      + (positives == 0 ? "negative" : "positive")
+                      + ": nothing to learn; check the spec's label rule and --outcomes"));
+    }
     return TrainAndRegister.fit(options, spec, examples, out);
   }
 
@@ -80,11 +101,24 @@ public final class TrainJob {
    */
   public static PCollection<Example> examples(
       Pipeline p, FeaturesOptions options, FeatureSpec spec, String statsPath) {
-    FeaturesPipeline.Outputs outputs = FeaturesPipeline.build(p, options, spec, statsPath);
-    return outputs
-        .features()
-        .apply("TrainingExamples", TrainingExamples.join(spec, outputs.labels()));
+    return data(p, options, spec, statsPath).examples();
   }
+
+  /** The examples of {@link #examples} and the tally of the dead letters met on the way. */
+  public record TrainingData(
+      PCollection<Example> examples, PCollection<DeadLetterTally> deadLetters) {}
+
+  /** As {@link #examples}, with the tally of the dead letters. */
+  public static TrainingData data(
+      Pipeline p, FeaturesOptions options, FeatureSpec spec, String statsPath) {
+    FeaturesPipeline.Outputs outputs = FeaturesPipeline.build(p, options, spec, statsPath);
+    return new TrainingData(
+        outputs.features().apply("TrainingExamples", TrainingExamples.join(spec, outputs.labels())),
+        outputs.tally());
+  }
+
+  /** The examples of a local run and the tally of its dead letters. */
+  public record Computed(List<Example> examples, DeadLetterTally deadLetters) {}
 
   /**
    * Runs the bounded part of training over the files of {@code options} and returns its examples
@@ -92,11 +126,19 @@ public final class TrainJob {
    */
   public static List<Example> computeExamples(FeaturesOptions options, FeatureSpec spec, Path work)
       throws IOException {
+    return compute(options, spec, work).examples();
+  }
+
+  /** As {@link #computeExamples}, with the tally of the dead letters (also under {@code work}). */
+  public static Computed compute(FeaturesOptions options, FeatureSpec spec, Path work)
+      throws IOException {
     Pipeline p = Pipeline.create(options);
-    examples(p, options, spec, work.resolve("feature-stats.json").toString())
-        .apply("WriteExamples", writeJsonLines(work.resolve("examples").toString()));
+    TrainingData data = data(p, options, spec, work.resolve("feature-stats.json").toString());
+    data.examples().apply("WriteExamples", writeJsonLines(work.resolve("examples").toString()));
+    String tally = work.resolve("dead-letters.json").toString();
+    data.deadLetters().apply("WriteDeadLetterTally", DeadLetterTally.writeTo(tally));
     p.run().waitUntilFinish();
-    return readExamples(work);
+    return new Computed(readExamples(work), DeadLetterTally.read(tally));
   }
 
   /**

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.evaluation.OfflineGate;
 import dev.freshet.model.events.ModelEvent;
 import dev.freshet.model.examples.Example;
+import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.registry.Candidate;
 import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
@@ -283,6 +284,44 @@ public class LearnPipelineTest {
     assertThat(after.get(3).manifest().parentVersion()).isEqualTo(candidates.get(2).id());
     assertThat(after.get(3).manifest().metrics().get(CandidateLearner.EXAMPLES_METRIC))
         .isEqualTo(1600.0);
+  }
+
+  /**
+   * With {@code --normalizationMemory} the copy's normalisation follows the micro-batches and the
+   * registered candidate carries the moved statistics (wider ranges included); without it the
+   * candidate keeps production's.
+   */
+  @Test
+  public void aLearnerFollowingTheNormalisationRegistersItsMovedStatistics() throws Exception {
+    Path registry = copyOfProductionRegistry();
+    ModelRegistry r = ModelRegistry.at(registry.toString());
+    CandidateLearner.Settings settings =
+        new CandidateLearner.Settings(2, 1, 0, 5000, new OfflineGate(0.05, 2), 0, 400);
+    SmokeTestSet smoke = SmokeTestSet.read(registry.toString(), spec);
+    NormalizationStats base;
+    try (LoadedModel loaded = r.load(production, spec.fingerprint())) {
+      base = loaded.classifier().normalization();
+    }
+    try (CandidateLearner learner =
+        CandidateLearner.start(r, spec.fingerprint(), settings, smoke)) {
+      for (int i = 0; i < 2; i++) {
+        List<Example> batch = new ArrayList<>();
+        for (Example e : later.subList(i * 200, i * 200 + 200)) {
+          batch.add(
+              new Example(
+                  e.id(), e.eventTimeMillis(), e.eventTimeMillis(), e.label(), e.features()));
+        }
+        learner.learn(batch).decision().ifPresent(d -> System.out.println("decision: " + d));
+      }
+    }
+    List<ModelVersion> candidates = learnerCandidates(r);
+    assertThat(candidates).hasSize(1);
+    NormalizationStats moved = candidates.get(0).manifest().normalization();
+    assertThat(moved).isNotEqualTo(base);
+    for (int j = 0; j < base.mean().length; j++) {
+      assertThat(moved.min()[j]).isLessThanOrEqualTo(base.min()[j]);
+      assertThat(moved.max()[j]).isGreaterThanOrEqualTo(base.max()[j]);
+    }
   }
 
   /**

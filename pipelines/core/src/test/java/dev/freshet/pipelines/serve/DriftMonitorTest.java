@@ -17,6 +17,7 @@ import dev.freshet.pipelines.train.TrainOptions;
 import dev.freshet.transforms.drift.DriftReference;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
+import dev.freshet.transforms.features.FeatureVectorCoder;
 import dev.freshet.transforms.features.StableHash;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -33,12 +34,19 @@ import java.util.Set;
 import java.util.TreeSet;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricQueryResults;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.runners.TransformHierarchy;
+import org.apache.beam.sdk.testing.PAssert;
+import org.apache.beam.sdk.transforms.Create;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.PCollection;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.AfterClass;
@@ -218,6 +226,75 @@ public class DriftMonitorTest {
     assertThat(drift).hasSize(2);
   }
 
+  /**
+   * A planted trending column: {@code distance} grows past everything the model was trained on,
+   * window after window, while {@code amount} stays put. Each trending window raises an event for
+   * distance alone that says how many values left the training range and how far they went.
+   */
+  @Test(timeout = 240_000)
+  public void aFeatureTrendingOutOfItsTrainingRangeIsNamedWithHowFarItWent() throws Exception {
+    String registry = TMP.newFolder("trend-registry").toString();
+    String version = trainModel(registry);
+    double max =
+        ModelRegistry.at(registry)
+            .describe(version)
+            .manifest()
+            .drift()
+            .orElseThrow()
+            .features()
+            .get(1)
+            .max();
+    Random r = new Random(3);
+    List<TimestampedValue<KV<String, float[]>>> scored = new ArrayList<>();
+    for (int w = 0; w < 3; w++) {
+      for (int k = 0; k < PER_WINDOW; k++) {
+        Instant time = T0.plus(WINDOW.multipliedBy(w)).plusSeconds(3L * k);
+        float[] v = vector(payment(r, k, time, 1));
+        v[1] += (float) (w * max);
+        scored.add(
+            TimestampedValue.of(
+                KV.of(version, v), org.joda.time.Instant.ofEpochMilli(time.toEpochMilli())));
+      }
+    }
+    Pipeline p = Pipeline.create();
+    PCollection<KV<String, String>> events =
+        p.apply(
+                Create.timestamped(scored)
+                    .withCoder(KvCoder.of(StringUtf8Coder.of(), FeatureVectorCoder.of())))
+            .apply(
+                new DriftMonitor(
+                    registry, org.joda.time.Duration.millis(WINDOW.toMillis()), 0.2, 0.05, 100));
+    PAssert.that(events)
+        .satisfies(
+            all -> {
+              List<JsonNode> drift = new ArrayList<>();
+              all.forEach(kv -> collectDrift(kv.getValue(), drift));
+              drift.forEach(e -> System.out.println("drift event: " + e));
+              assertThat(drift).hasSize(2);
+              drift.sort(java.util.Comparator.comparing(e -> e.get("window_start").asText()));
+              for (int i = 0; i < 2; i++) {
+                JsonNode e = drift.get(i);
+                JsonNode range = e.get("out_of_range");
+                assertThat(e.get("feature").asText()).isEqualTo("distance");
+                assertThat(e.get("window_start").asText())
+                    .isEqualTo(T0.plus(WINDOW.multipliedBy(i + 1)).toString());
+                assertThat(range.get("max").asDouble()).isEqualTo(max);
+                assertThat(range.get("below").asLong()).isZero();
+                assertThat(range.get("above").asLong()).isGreaterThan(PER_WINDOW * 9 / 10);
+                assertThat(range.get("highest").asDouble()).isGreaterThan((i + 1) * max);
+                assertThat(e.get("reason").asText())
+                    .contains("outside the range the model was trained on")
+                    .contains("above the training range")
+                    .contains("range widths past it");
+              }
+              assertThat(drift.get(1).get("out_of_range").get("overshoot").asDouble())
+                  .isGreaterThan(
+                      drift.get(0).get("out_of_range").get("overshoot").asDouble() + 0.5);
+              return null;
+            });
+    p.run().waitUntilFinish();
+  }
+
   @Test
   public void badDriftOptionsFailNamingTheOption() {
     assertThatThrownBy(() -> validate("--driftWindow=soon"))
@@ -227,6 +304,10 @@ public class DriftMonitorTest {
         .hasMessageContaining("--driftThreshold");
     assertThatThrownBy(() -> validate("--driftThreshold=-0.1"))
         .hasMessageContaining("--driftThreshold");
+    assertThatThrownBy(() -> validate("--driftRangeThreshold=0"))
+        .hasMessageContaining("--driftRangeThreshold");
+    assertThatThrownBy(() -> validate("--driftRangeThreshold=1.5"))
+        .hasMessageContaining("--driftRangeThreshold");
     assertThatThrownBy(() -> validate("--driftMinExamples=0"))
         .hasMessageContaining("--driftMinExamples");
     // serve checks them before it looks for Kafka (none answers at 127.0.0.1:1).

@@ -7,6 +7,7 @@ import dev.freshet.pipelines.features.FeaturesOptions;
 import dev.freshet.pipelines.features.FeaturesPipeline;
 import dev.freshet.pipelines.features.Specs;
 import dev.freshet.pipelines.launch.Launcher;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -58,7 +59,10 @@ public final class FeaturesCommand {
         spec.fingerprint().substring(0, 12),
         options.getRunner().getSimpleName());
     Pipeline p = Pipeline.create(options);
-    FeaturesPipeline.build(p, options, spec, statsFile.toString());
+    String tallyFile = statsDir.resolve("dead-letters.json").toString();
+    FeaturesPipeline.build(p, options, spec, statsFile.toString())
+        .tally()
+        .apply("WriteDeadLetterTally", DeadLetterTally.writeTo(tallyFile));
     long start = System.nanoTime();
     out.println("running...");
     PipelineResult result = p.run();
@@ -85,12 +89,7 @@ public final class FeaturesCommand {
         c.getOrDefault("labels_negative", 0L),
         c.getOrDefault("labels_timeout", 0L),
         c.getOrDefault("labels_dead", 0L));
-    c.forEach(
-        (name, value) -> {
-          if (name.contains("_dead_")) {
-            out.printf("          %-40s %,d%n", name, value);
-          }
-        });
+    DeadLetterTally.read(tallyFile).print(out);
     boolean balanced = eventsIn == eventsValid + eventsDead && featured == eventsValid;
     out.printf(
         "featured  %,d events; in = featured + dead letters: %,d = %,d + %,d %s%n",

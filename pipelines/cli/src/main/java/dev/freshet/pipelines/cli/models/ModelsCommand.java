@@ -4,11 +4,13 @@ import dev.freshet.model.events.ModelEvent;
 import dev.freshet.model.registry.ModelManifest;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelVersion;
+import dev.freshet.pipelines.cli.BeamFileSystems;
 import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.kafka.ModelEvents;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -16,6 +18,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Unmatched;
 
 /** {@code freshet models}: list, describe, promote and roll back registered model versions. */
 @Command(
@@ -40,10 +43,17 @@ public final class ModelsCommand implements Callable<Integer> {
     @Option(
         names = "--registry",
         defaultValue = "out/registry",
-        description = "Model registry path, local or gs:// (default: ${DEFAULT-VALUE}).")
+        description =
+            "Model registry path, local, gs:// or s3:// (default: ${DEFAULT-VALUE}). Beam's"
+                + " file-system options (--awsRegion, --endpoint, ...) configure the store.")
     String registry;
 
+    /** Beam's file-system options for the registry's store (see {@link BeamFileSystems}). */
+    @Unmatched List<String> fileSystemOptions = new ArrayList<>();
+
+    /** The registry, with the file systems its path needs. */
     ModelRegistry open() {
+      BeamFileSystems.register(fileSystemOptions);
       return ModelRegistry.at(registry);
     }
   }
@@ -65,13 +75,13 @@ public final class ModelsCommand implements Callable<Integer> {
 
     /** Moves the production pointer with {@code change}, prints and announces where it went. */
     int movePointer(ModelEvent.Type type, PointerChange change) throws Exception {
+      ModelRegistry registry = open();
       KafkaClients kafka = null;
       if (bootstrapServers != null) {
         // Before the pointer moves: a change that cannot be announced is not made.
         kafka = kafkaSettings.clients(bootstrapServers);
         KafkaTopics.requireReachable(kafka, List.of(modelEventsTopic), Duration.ofSeconds(5));
       }
-      ModelRegistry registry = open();
       String previous = registry.production().orElse(null);
       String now = change.apply(registry);
       System.out.println("production is now " + now);

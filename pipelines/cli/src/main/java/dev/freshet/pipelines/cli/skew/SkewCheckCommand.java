@@ -17,6 +17,7 @@ import dev.freshet.pipelines.skew.SkewCheckOptions.Check;
 import dev.freshet.pipelines.skew.SkewCheckPipeline;
 import dev.freshet.pipelines.skew.SkewSummary;
 import dev.freshet.pipelines.skew.VectorDiff;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.IOException;
@@ -201,8 +202,11 @@ public final class SkewCheckCommand {
           Launcher.counters(result).getOrDefault(SkewCheckPipeline.UNREADABLE_PREDICTIONS, 0L);
       report.put("unreadable_predictions", unreadable);
     }
+    DeadLetterTally deadLetters = DeadLetterTally.read(SkewCheckPipeline.deadLetterTally(work));
+    report.set("dead_letters", JSON.readTree(deadLetters.toJson()));
     report.put("passed", passed);
     report.put("seconds", Math.round(seconds * 10) / 10.0);
+    deadLetters.print(out);
     print(report, options, out);
     if (options.getReport() != null) {
       write(options.getReport(), JSON.writeValueAsString(report));

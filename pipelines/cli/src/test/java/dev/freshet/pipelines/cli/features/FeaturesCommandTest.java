@@ -121,7 +121,9 @@ public class FeaturesCommandTest {
 
     assertThat(r.exit()).as(r.out()).isZero();
     assertThat(r.out()).containsPattern("events\\s+in\\s+301\\s+valid\\s+300\\s+dead letters 1");
-    assertThat(r.out()).containsPattern("payments_dead_MALFORMED_JSON\\s+1");
+    assertThat(r.out())
+        .containsPattern("payments\\s+301 in, 300 usable, 1 dead letters")
+        .containsPattern("MALFORMED_JSON\\s+1\\s+e\\.g\\. ");
     assertThat(summaryLine(r.out()))
         .contains("in = featured + dead letters: 301 = 300 + 1")
         .endsWith("OK");

@@ -78,7 +78,11 @@ public class SkewCheckTest {
     assertThat(c.get("only_bounded").asLong()).isZero();
     assertThat(c.get("only_streaming").asLong()).isZero();
     assertThat(c.get("differing_events_by_feature").size()).isZero();
-    assertThat(printed).contains("PASSED");
+    assertThat(printed).contains("PASSED").contains("dead letters by source and reason");
+    // Usable events and outcomes are counted, and none was dead.
+    JsonNode deadLetters = result.report().get("dead_letters");
+    assertThat(deadLetters.get("valid").size()).isEqualTo(2);
+    assertThat(deadLetters.get("dead").size()).isZero();
     // The JSON report is written where asked, and is the one returned.
     String path = args.get(2).substring("--report=".length());
     assertThat(JSON.readTree(Files.readString(Path.of(path))))
