@@ -2,17 +2,17 @@ package dev.freshet.pipelines.cli.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.pipelines.cli.BeamFileSystems;
 import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.encodings.RecordEncoder;
 import dev.freshet.pipelines.encodings.RecordEncoding;
 import dev.freshet.pipelines.encodings.TopicEncoding;
-import dev.freshet.pipelines.io.AvroJson;
+import dev.freshet.pipelines.io.RecordFiles;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
-import dev.freshet.testdata.LocalParquetFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,27 +20,23 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.sdk.io.FileSystems;
-import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code freshet replay}: produces a recorded log (events and, optionally, outcomes; JSON lines or
- * Parquet) to Kafka in event-time order, each record stamped with its own time (CreateTime) and
- * keyed by an entity field so that one entity's events stay in order, at an accelerated clock or a
- * fixed rate. Each topic's records are written in the encoding its producers would use (JSON, Avro,
- * the Confluent wire format or Protobuf; see {@link TopicEncoding}), so serve, learn and archive
- * can be tried against exactly what they will read.
+ * Parquet, on any Beam file system) to Kafka in event-time order, each record stamped with its own
+ * time (CreateTime) and keyed by an entity field so that one entity's events stay in order, at an
+ * accelerated clock or a fixed rate. Each topic's records are written in the encoding its producers
+ * would use (JSON, Avro, the Confluent wire format or Protobuf; see {@link TopicEncoding}), so
+ * serve, learn and archive can be tried against exactly what they will read.
  */
 @Command(
     name = "replay",
@@ -54,18 +50,27 @@ import picocli.CommandLine.Option;
 public final class ReplayCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--events", required = true, description = "Events file (.jsonl or .parquet).")
-  Path events;
+  @Option(
+      names = "--events",
+      required = true,
+      description =
+          "Events: a file or pattern of JSON lines (.jsonl, optionally .gz) or Parquet, local,"
+              + " gs:// or s3:// (Beam's file-system options, e.g. --awsRegion, configure the"
+              + " store).")
+  String events;
 
   @Option(
       names = "--outcomes",
-      description = "Outcomes file (.jsonl or .parquet), interleaved by time.")
-  Path outcomes;
+      description = "Outcomes, as --events; interleaved with the events by time.")
+  String outcomes;
 
   @Option(names = "--bootstrapServers", required = true, description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
   @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
+
+  /** Beam's file-system options for the files and schemas (see {@link BeamFileSystems}). */
+  @Unmatched List<String> fileSystemOptions = new ArrayList<>();
 
   /** Set by {@link #of}: clients built by the caller, instead of the options above. */
   private KafkaClients kafka;
@@ -197,8 +202,8 @@ public final class ReplayCommand implements Callable<Integer> {
   public static ReplayCommand of(
       Path events, Path outcomes, KafkaClients kafka, String keyField, double speedup) {
     ReplayCommand r = new ReplayCommand();
-    r.events = events;
-    r.outcomes = outcomes;
+    r.events = events.toString();
+    r.outcomes = outcomes == null ? null : outcomes.toString();
     r.kafka = kafka;
     r.keyField = keyField;
     r.speedup = speedup;
@@ -230,6 +235,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    BeamFileSystems.register(fileSystemOptions);
     Summary s = replay(System.out);
     return s.produced() > 0 ? 0 : 1;
   }
@@ -243,8 +249,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   public Summary replay(PrintStream out, SendListener listener)
       throws IOException, InterruptedException {
-    // Schema files may be on any Beam file system; a bad encoding fails before Kafka is asked.
-    FileSystems.setDefaultPipelineOptions(PipelineOptionsFactory.create());
+    // A bad encoding fails before Kafka is asked.
     TopicEncoding eventsAs = encoding("events", eventsEncoding, eventsSchema, eventsMessage);
     RecordEncoder eventsEncoder = eventsAs.encoder(eventsSchemaId);
     TopicEncoding outcomesAs =
@@ -258,9 +263,17 @@ public final class ReplayCommand implements Callable<Integer> {
     // Unreachable brokers, refused credentials and missing topics fail here, saying which.
     KafkaTopics.requireReachable(kafka, topics, java.time.Duration.ofSeconds(5));
     // Every record is encoded before any is sent: one the schema cannot hold stops the replay.
-    List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField, eventsEncoder));
+    List<Timed> records =
+        new ArrayList<>(read("--events", events, topic, timeField, keyField, eventsEncoder));
     if (outcomes != null) {
-      records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id", outcomesEncoder));
+      records.addAll(
+          read(
+              "--outcomes",
+              outcomes,
+              outcomesTopic,
+              outcomeTimeField,
+              "event_id",
+              outcomesEncoder));
     }
     records.sort(Comparator.comparingLong(Timed::timeMillis));
     if (until != null) {
@@ -339,19 +352,26 @@ public final class ReplayCommand implements Callable<Integer> {
         stream, encoding == null ? RecordEncoding.JSON : encoding, schema, message);
   }
 
+  /** The records of the files {@code option} names, each encoded; blank lines are skipped. */
   private static List<Timed> read(
-      Path file, String topic, String timeField, String keyField, RecordEncoder encoder)
+      String option,
+      String pattern,
+      String topic,
+      String timeField,
+      String keyField,
+      RecordEncoder encoder)
       throws IOException {
     List<String> lines = new ArrayList<>();
-    if (file.toString().endsWith(".parquet")) {
-      try (ParquetReader<GenericRecord> reader =
-          AvroParquetReader.<GenericRecord>builder(LocalParquetFiles.input(file)).build()) {
-        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-          lines.add(AvroJson.toJson(r));
-        }
-      }
-    } else {
-      lines = Files.readAllLines(file);
+    try {
+      RecordFiles.forEachJson(
+          pattern,
+          line -> {
+            if (!line.isBlank()) {
+              lines.add(line);
+            }
+          });
+    } catch (FileNotFoundException e) {
+      throw new IllegalArgumentException(option + "=" + pattern + " matches no file", e);
     }
     List<Timed> out = new ArrayList<>(lines.size());
     for (int i = 0; i < lines.size(); i++) {
@@ -368,7 +388,15 @@ public final class ReplayCommand implements Callable<Integer> {
         value = encoder.encode(line);
       } catch (IllegalArgumentException e) {
         throw new IllegalArgumentException(
-            file + " record " + (i + 1) + " cannot be written for " + topic + ": " + e.getMessage(),
+            option
+                + "="
+                + pattern
+                + " record "
+                + (i + 1)
+                + " cannot be written for "
+                + topic
+                + ": "
+                + e.getMessage(),
             e);
       }
       out.add(new Timed(millis, topic, key == null ? null : key.asText(), line, value));

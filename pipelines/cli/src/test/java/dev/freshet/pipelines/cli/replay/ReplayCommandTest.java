@@ -3,6 +3,7 @@ package dev.freshet.pipelines.cli.replay;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
@@ -68,8 +69,8 @@ public class ReplayCommandTest {
   @Test
   public void replayProducesEventsAndOutcomesInTimeOrderStampedWithTheirTime() throws Exception {
     ReplayCommand replay = new ReplayCommand();
-    replay.events = TestDataFiles.fraudSampleEvents();
-    replay.outcomes = TestDataFiles.fraudSampleOutcomes();
+    replay.events = TestDataFiles.fraudSampleEvents().toString();
+    replay.outcomes = TestDataFiles.fraudSampleOutcomes().toString();
     replay.bootstrapServers = kafka.bootstrapServers();
     replay.topic = "replayed";
     replay.outcomesTopic = "replayed-outcomes";
@@ -239,6 +240,28 @@ public class ReplayCommandTest {
     }
     assertThat(records).as("records of %s", topics).hasSize((int) count);
     return records;
+  }
+
+  /** Parquet rows are records too, read through Beam's file systems as JSON lines are. */
+  @Test
+  public void replayProducesTheRowsOfAParquetFile() throws Exception {
+    KafkaTopics.create(kafka.bootstrapServers(), 1, List.of("flights"));
+    ReplayCommand replay = new ReplayCommand();
+    new CommandLine(replay)
+        .parseArgs(
+            "--events=" + TestDataFiles.flightsSlice(),
+            "--bootstrapServers=" + kafka.bootstrapServers(),
+            "--topic=flights",
+            "--timeField=date",
+            "--keyField=origin",
+            "--limit=500");
+    ReplayCommand.Summary summary = replay.replay(new PrintStream(OutputStream.nullOutputStream()));
+    assertThat(summary.events()).isEqualTo(500);
+    for (ConsumerRecord<String, byte[]> r : consume(List.of("flights"), 500)) {
+      JsonNode flight = JSON.readTree(r.value());
+      assertThat(r.key()).isEqualTo(flight.get("origin").asText());
+      assertThat(r.timestamp()).isEqualTo(flight.get("date").asLong());
+    }
   }
 
   @Test
