@@ -4,6 +4,10 @@ package dev.freshet.transforms.features;
  * What a feature computes. Windowed aggregations read the events (or, for {@code OUTCOME_*}, the
  * labels) of one entity key whose time lies in {@code [t - window, t)}, where {@code t} is the time
  * of the event being featurised: the event itself and anything at exactly {@code t} never count.
+ * The exceptions read labels, for natural labels that become known when the key's next event
+ * happens: {@code LAST_OUTCOME}, and {@code OUTCOME_COUNT}/{@code OUTCOME_RATE} over the last
+ * {@code N} labels ({@link Feature#overLast}), read labels known at or before {@code t} (labels
+ * order before events of the same time), never the event's own.
  */
 public enum Aggregation {
   /** The event's own numeric field. */
@@ -27,7 +31,9 @@ public enum Aggregation {
   /** Number of positive labels that became known in the window. */
   OUTCOME_COUNT(true, true, false),
   /** Positive labels / labels that became known in the window. */
-  OUTCOME_RATE(true, true, false);
+  OUTCOME_RATE(true, true, false),
+  /** The key's latest label (1 or 0) known at or before the event; {@code missing} if none. */
+  LAST_OUTCOME(true, true, false);
 
   private final boolean windowed;
   private final boolean fromOutcomes;

@@ -48,8 +48,12 @@ import org.joda.time.Instant;
  * {@code W} reads only the events of {@code k} with time in {@code [t - W, t)}, and an
  * outcome-derived feature only the labels of {@code k}'s events that became known in {@code [t - W,
  * t)}. Ties are resolved by the half-open interval: nothing at exactly {@code t} counts, the event
- * itself included, so the order of equal timestamps never matters. A duplicate event (same id and
- * time) is featurised but not counted twice.
+ * itself included, so the order of equal timestamps never matters. The exceptions are the features
+ * over the latest labels ({@code LAST_OUTCOME}, count windows), which read labels known at or
+ * before {@code t} (never the event's own): in event-time order an outcome's label at {@code t}
+ * comes before the events at {@code t} and a timeout's label at {@code t} after them (its timer
+ * fires once {@code t} has passed); in arrival order a label counts if it reached the key first. A
+ * duplicate event (same id and time) is featurised but not counted twice.
  *
  * <p><b>Ordering.</b> Each entity key is one stage reading the events as they come (not another
  * stage's output), and the stages' columns are assembled per event id. Bounded input is grouped
@@ -288,7 +292,9 @@ public final class ExtractFeatures
         String key = plan.usesLabels() ? plan.keyOf(l.value()) : null;
         if (key != null) {
           out.output(
-              KV.of(stageKey(stage, key), StageInput.label(l.labelTimeMillis(), tie, l.label())));
+              KV.of(
+                  stageKey(stage, key),
+                  StageInput.label(l.labelTimeMillis(), tie, l.label(), l.timedOut())));
         }
       }
     }
@@ -305,8 +311,12 @@ public final class ExtractFeatures
   /** Bounded path: each entity's whole history (of its stage), replayed in event-time order. */
   static final class SortedKeyFn
       extends DoFn<KV<Integer, Iterable<KV<String, StageInput>>>, KV<String, Part>> {
+    /** Event time; at equal times outcomes' labels, events, timeouts' labels; then id hash. */
     private static final Comparator<StageInput> ORDER =
-        Comparator.comparingLong(StageInput::time).thenComparingLong(StageInput::tie);
+        Comparator.comparingLong(StageInput::time)
+            .thenComparingInt(StageInput::phase)
+            .thenComparingLong(StageInput::tie);
+
     private final List<KeyFeatures> plans;
     private final int size;
 

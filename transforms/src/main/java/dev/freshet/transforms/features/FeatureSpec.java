@@ -268,9 +268,26 @@ public final class FeatureSpec implements Serializable {
                     + f.key()
                     + ")");
           }
-          if (f.window() == null || !f.window().isLongerThan(Duration.ZERO)) {
-            throw new IllegalArgumentException(fw + ": " + agg + " needs a positive window");
+          if (f.last() < 0
+              || (f.last() > 0
+                  && agg != Aggregation.OUTCOME_COUNT
+                  && agg != Aggregation.OUTCOME_RATE)) {
+            throw new IllegalArgumentException(
+                fw
+                    + ": 'last' counts labels, so it needs a positive number and agg outcome_count"
+                    + " or outcome_rate (got last: "
+                    + f.last()
+                    + ", agg: "
+                    + agg
+                    + ")");
           }
+          Duration horizon = f.horizon();
+          if (horizon == null || !horizon.isLongerThan(Duration.ZERO)) {
+            throw new IllegalArgumentException(
+                fw + ": " + agg + " needs a positive window (or 'last: N' for outcome features)");
+          }
+        } else if (f.last() != 0) {
+          throw new IllegalArgumentException(fw + ": 'last' applies to outcome features only");
         }
         if (agg.isFromOutcomes() && (outcomes == null || labelWindow == null)) {
           throw new IllegalArgumentException(

@@ -112,7 +112,8 @@ public final class FeatureSpecs {
               f.hasNonNull("key") ? f.get("key").asText() : null,
               window,
               f.path("buckets").asInt(0),
-              missing));
+              missing,
+              f.path("last").asInt(0)));
     }
     return spec.build();
   }

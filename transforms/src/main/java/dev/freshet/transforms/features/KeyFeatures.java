@@ -24,8 +24,21 @@ final class KeyFeatures implements Serializable {
   private final double[] missing;
   private final int[] numericFieldIndex;
   private final int[] hashFieldIndex;
+
+  /** For features that read labels known at or before t: how many (0: all in the horizon). */
+  private final int[] lastLabels;
+
+  private final boolean[] atEventTime;
   private final long eventRetention;
   private final long labelRetention;
+
+  /** The label retention of half-open label windows (0 if none), plus lateness. */
+  private final long labelWindowRetention;
+
+  /** The most labels a count window reads (0 if none), kept whatever their age in the horizon. */
+  private final int labelsCounted;
+
+  private final long allowedLateness;
 
   KeyFeatures(FeatureSpec spec, EntityKey key, long allowedLatenessMillis) {
     this.key = key;
@@ -55,13 +68,24 @@ final class KeyFeatures implements Serializable {
     windowMillis = new long[n];
     column = new int[n];
     missing = new double[n];
+    lastLabels = new int[n];
+    atEventTime = new boolean[n];
     long maxEventWindow = 0;
     long maxLabelWindow = 0;
+    long maxHalfOpenLabelWindow = -1;
+    int maxCounted = 0;
     for (int j = 0; j < n; j++) {
       Feature f = own.get(j);
       featureIndex[j] = idx.get(j);
       aggregation[j] = f.aggregation();
-      windowMillis[j] = f.window().getMillis();
+      windowMillis[j] = f.horizon().getMillis();
+      atEventTime[j] = f.readsLabelsAtEventTime();
+      lastLabels[j] = f.aggregation() == Aggregation.LAST_OUTCOME ? 1 : f.last();
+      if (atEventTime[j]) {
+        maxCounted = Math.max(maxCounted, lastLabels[j]);
+      } else if (f.aggregation().isFromOutcomes()) {
+        maxHalfOpenLabelWindow = Math.max(maxHalfOpenLabelWindow, windowMillis[j]);
+      }
       missing[j] = f.missingValue();
       column[j] =
           f.aggregation() == Aggregation.DISTINCT_COUNT
@@ -77,6 +101,10 @@ final class KeyFeatures implements Serializable {
     hashFieldIndex = hashFields.stream().mapToInt(schema::indexOf).toArray();
     eventRetention = maxEventWindow + allowedLatenessMillis;
     labelRetention = maxLabelWindow + allowedLatenessMillis;
+    labelWindowRetention =
+        maxHalfOpenLabelWindow < 0 ? -1 : maxHalfOpenLabelWindow + allowedLatenessMillis;
+    labelsCounted = maxCounted;
+    allowedLateness = allowedLatenessMillis;
   }
 
   /** One plan per key of {@code spec} that has windowed features, in key order. */
@@ -164,8 +192,8 @@ final class KeyFeatures implements Serializable {
     TimeSeries events = h.events;
     events.observe(t);
     events.evictBefore(events.maxTime() - eventRetention);
-    h.labels.evictBefore(h.labels.maxTime() - labelRetention);
-    compute(h, t, out);
+    evictLabels(h.labels);
+    compute(h, t, tie, out);
     events.add(t, tie, numeric, hashed);
   }
 
@@ -173,17 +201,67 @@ final class KeyFeatures implements Serializable {
   void onLabel(EntityHistory h, long labelTime, long tie, double label) {
     TimeSeries labels = h.labels;
     labels.observe(labelTime);
-    labels.evictBefore(labels.maxTime() - labelRetention);
+    evictLabels(labels);
     labels.add(labelTime, tie, new double[] {label}, new long[0]);
   }
 
-  private void compute(EntityHistory h, long t, float[] out) {
+  /**
+   * Drops the labels no feature can read again: older than every half-open label window (plus
+   * lateness) and, for count windows, not among the newest {@link #labelsCounted} nor within the
+   * lateness of the newest, and always those older than the longest horizon (plus lateness).
+   */
+  private void evictLabels(TimeSeries labels) {
+    long newest = labels.maxTime();
+    long horizon = newest - labelRetention;
+    if (labelsCounted > 0) {
+      int nth = labels.end() - labelsCounted - 1; // one more: the event's own may be skipped
+      long counted = nth > labels.start() ? labels.time(nth) : Long.MIN_VALUE;
+      long keep = Math.min(counted, newest - allowedLateness);
+      if (labelWindowRetention >= 0) {
+        keep = Math.min(keep, newest - labelWindowRetention);
+      }
+      horizon = Math.max(horizon, keep);
+    }
+    labels.evictBefore(horizon);
+  }
+
+  private void compute(EntityHistory h, long t, long tie, float[] out) {
     for (int j = 0; j < featureIndex.length; j++) {
+      if (atEventTime[j]) {
+        out[featureIndex[j]] = (float) latestLabels(j, h.labels, t, tie);
+        continue;
+      }
       TimeSeries ts = aggregation[j].isFromOutcomes() ? h.labels : h.events;
       int hi = ts.lowerBound(t);
       int lo = ts.lowerBound(t - windowMillis[j]);
       out[featureIndex[j]] = (float) aggregate(j, ts, lo, hi, t);
     }
+  }
+
+  /**
+   * A feature over the newest labels known at or before {@code t}, within its horizon, skipping the
+   * event's own label (same id hash): the last one ({@code LAST_OUTCOME}) or the last {@code N}'s
+   * count of positives or rate.
+   */
+  private double latestLabels(int j, TimeSeries labels, long t, long ownTie) {
+    int lo = labels.lowerBound(t - windowMillis[j]);
+    int wanted = lastLabels[j];
+    int taken = 0;
+    double positives = 0;
+    for (int i = labels.lowerBound(t + 1) - 1; i >= lo && taken < wanted; i--) {
+      if (labels.tie(i) == ownTie) {
+        continue;
+      }
+      if (aggregation[j] == Aggregation.LAST_OUTCOME) {
+        return labels.value(0, i);
+      }
+      positives += labels.value(0, i);
+      taken++;
+    }
+    if (aggregation[j] == Aggregation.OUTCOME_COUNT) {
+      return positives;
+    }
+    return taken > 0 ? positives / taken : missing[j];
   }
 
   private double aggregate(int j, TimeSeries ts, int lo, int hi, long t) {

@@ -5,7 +5,6 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import org.apache.beam.sdk.coders.AtomicCoder;
 import org.apache.beam.sdk.coders.BigEndianLongCoder;
-import org.apache.beam.sdk.coders.BooleanCoder;
 import org.apache.beam.sdk.coders.DoubleCoder;
 import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarIntCoder;
@@ -15,7 +14,8 @@ import org.apache.beam.sdk.coders.VarLongCoder;
  * What one entity key's stage receives: an event to featurise, projected to the values this key
  * aggregates (not the whole event, which would be shipped once per key), or a label that became
  * known for one of the key's events. {@code tie} (a stable hash of the record id) orders equal
- * times.
+ * times; {@link #phase} orders what happens at one time: outcomes, then events, then timeouts (an
+ * event-time timer fires once everything at its time has passed).
  */
 final class StageInput {
   private static final double[] NO_VALUES = new double[0];
@@ -27,26 +27,40 @@ final class StageInput {
   private final double[] values;
   private final long[] hashes;
   private final double label;
+  private final int phase;
 
-  private StageInput(long time, long tie, String id, double[] values, long[] hashes, double label) {
+  private static final int OUTCOME = 0;
+  private static final int EVENT = 1;
+  private static final int TIMEOUT = 2;
+
+  private StageInput(
+      long time, long tie, String id, double[] values, long[] hashes, double label, int phase) {
     this.time = time;
     this.tie = tie;
     this.id = id;
     this.values = values;
     this.hashes = hashes;
     this.label = label;
+    this.phase = phase;
   }
 
   static StageInput event(long time, long tie, String id, double[] values, long[] hashes) {
-    return new StageInput(time, tie, id, values, hashes, Double.NaN);
+    return new StageInput(time, tie, id, values, hashes, Double.NaN, EVENT);
   }
 
-  static StageInput label(long time, long tie, double label) {
-    return new StageInput(time, tie, null, NO_VALUES, NO_HASHES, label);
+  /** A label known at {@code time}: from an outcome, or from the label window's timeout. */
+  static StageInput label(long time, long tie, double label, boolean timedOut) {
+    return new StageInput(
+        time, tie, null, NO_VALUES, NO_HASHES, label, timedOut ? TIMEOUT : OUTCOME);
   }
 
   boolean isEvent() {
-    return id != null;
+    return phase == EVENT;
+  }
+
+  /** Order at equal times: an outcome's label, then events, then a timeout's label. */
+  int phase() {
+    return phase;
   }
 
   /** The event id (events only). */
@@ -80,7 +94,7 @@ final class StageInput {
     public void encode(StageInput value, OutputStream out) throws IOException {
       VarLongCoder.of().encode(value.time, out);
       BigEndianLongCoder.of().encode(value.tie, out);
-      BooleanCoder.of().encode(value.isEvent(), out);
+      VarIntCoder.of().encode(value.phase, out);
       if (value.isEvent()) {
         StringUtf8Coder.of().encode(value.id, out);
         VarIntCoder.of().encode(value.values.length, out);
@@ -100,8 +114,9 @@ final class StageInput {
     public StageInput decode(InputStream in) throws IOException {
       long time = VarLongCoder.of().decode(in);
       long tie = BigEndianLongCoder.of().decode(in);
-      if (!BooleanCoder.of().decode(in)) {
-        return label(time, tie, DoubleCoder.of().decode(in));
+      int phase = VarIntCoder.of().decode(in);
+      if (phase != EVENT) {
+        return label(time, tie, DoubleCoder.of().decode(in), phase == TIMEOUT);
       }
       String id = StringUtf8Coder.of().decode(in);
       double[] values = new double[VarIntCoder.of().decode(in)];

@@ -118,15 +118,20 @@ public class BatchStreamParityTest {
     assertThat(batch).hasSize(events.size());
     assertThat(stream.keySet()).isEqualTo(batch.keySet());
     int nonZeroOutcomeFeatures = 0;
+    int latestLabelsRead = 0;
     for (String id : batch.keySet()) {
       assertThat(stream.get(id)).as("vector of %s", id).containsExactly(batch.get(id));
       if (withLabels && batch.get(id)[spec.indexOf("card_frauds_1d")] > 0) {
         nonZeroOutcomeFeatures++;
       }
+      if (withLabels && batch.get(id)[spec.indexOf("rider_frauds_last5_2h")] > 0) {
+        latestLabelsRead++;
+      }
     }
     if (withLabels) {
       // The comparison must cover labels that were actually used.
       assertThat(nonZeroOutcomeFeatures).isGreaterThan(50);
+      assertThat(latestLabelsRead).isGreaterThan(50);
     }
   }
 

@@ -83,6 +83,40 @@ public class FeatureSpecsTest {
   }
 
   @Test
+  public void theLatestLabelsAreCountedOrBoundedInTime() {
+    String more =
+        String.join(
+            "\n",
+            "  - {name: card_last_outcome, agg: last_outcome, key: card, missing: 0.5}",
+            "  - {name: card_rate_last20, agg: outcome_rate, key: card, last: 20}",
+            "  - {name: rider_count_last5, agg: outcome_count, key: rider, last: 5, window: 7d}",
+            "");
+    FeatureSpec spec = FeatureSpecs.parse(YAML + more);
+    Feature last = spec.features().get(spec.indexOf("card_last_outcome"));
+    Feature rate = spec.features().get(spec.indexOf("card_rate_last20"));
+    Feature count = spec.features().get(spec.indexOf("rider_count_last5"));
+    assertThat(last.aggregation()).isEqualTo(Aggregation.LAST_OUTCOME);
+    assertThat(last.horizon()).isEqualTo(Feature.DEFAULT_OUTCOME_HORIZON);
+    assertThat(last.missingValue()).isEqualTo(0.5);
+    assertThat(rate.last()).isEqualTo(20);
+    assertThat(rate.readsLabelsAtEventTime()).isTrue();
+    assertThat(count.horizon()).isEqualTo(Duration.standardDays(7));
+    assertThat(spec.features().get(spec.indexOf("card_fraud_rate_1d")).readsLabelsAtEventTime())
+        .isFalse();
+    // The count is part of the vector's meaning.
+    assertThat(FeatureSpecs.parse(YAML + more.replace("last: 20", "last: 21")).fingerprint())
+        .isNotEqualTo(spec.fingerprint());
+
+    assertThatThrownBy(
+            () -> FeatureSpecs.parse(YAML.replace("key: card, window: 10m", "key: card, last: 3")))
+        .hasMessageContaining("card_count_10m")
+        .hasMessageContaining("'last' counts labels");
+    assertThatThrownBy(() -> FeatureSpecs.parse(YAML + more.replace("last: 20", "last: -2")))
+        .hasMessageContaining("card_rate_last20")
+        .hasMessageContaining("last: -2");
+  }
+
+  @Test
   public void errorsNameTheProblem() {
     assertThatThrownBy(
             () ->

@@ -151,6 +151,71 @@ public class KeyFeaturesTest {
     assertThat(f(later, "card_fraud_rate_1d")).isEqualTo(0.5);
   }
 
+  /**
+   * Natural labels: each event's label becomes known when the key's next event happens. The latest
+   * labels are read at or before the event's time, so the next event sees the previous label; the
+   * half-open outcome windows do not, as before.
+   */
+  @Test
+  public void theLatestLabelsIncludeTheOneKnownAtTheEventsTime() {
+    EntityHistory h = card.newHistory();
+    boolean[] labels = {true, false, false, true, true};
+    float[] first = feed(card, h, payment("e0", 0, "c1", null, null, 1.0));
+    assertThat(f(first, "card_last_outcome")).isEqualTo(0.5f); // no label yet: its missing value
+    assertThat(f(first, "card_fraud_rate_last3")).isZero();
+    for (int i = 1; i <= labels.length; i++) {
+      card.onLabel(h, at(i).getMillis(), StableHash.of("e" + (i - 1)), labels[i - 1] ? 1 : 0);
+      float[] next = feed(card, h, payment("e" + i, i, "c1", null, null, 1.0));
+      assertThat(f(next, "card_last_outcome")).as("e%d", i).isEqualTo(labels[i - 1] ? 1f : 0f);
+      int from = Math.max(0, i - 3);
+      double positives = 0;
+      for (int k = from; k < i; k++) {
+        positives += labels[k] ? 1 : 0;
+      }
+      assertThat(f(next, "card_fraud_rate_last3"))
+          .as("e%d", i)
+          .isCloseTo(positives / (i - from), within(1e-6));
+      // The half-open window still excludes the label known at exactly t.
+      assertThat(f(next, "card_frauds_1d"))
+          .isEqualTo(
+              (float) java.util.stream.IntStream.range(0, i - 1).filter(k -> labels[k]).count());
+    }
+  }
+
+  @Test
+  public void theEventsOwnLabelAndLabelsPastTheHorizonAreNeverRead() {
+    EntityHistory h = card.newHistory();
+    card.onLabel(h, at(0).getMillis(), StableHash.of("old"), 1.0);
+    // Its own label, known at its own time, is skipped: the previous one is read.
+    card.onLabel(h, at(60).getMillis(), StableHash.of("own"), 0.0);
+    float[] own = feed(card, h, payment("own", 60, "c1", null, null, 1.0));
+    assertThat(f(own, "card_last_outcome")).isEqualTo(1f);
+    assertThat(f(own, "card_fraud_rate_last3")).isEqualTo(1f);
+    // 31 days on, the default 30-day horizon has passed: nothing to read.
+    float[] late = feed(card, h, payment("late", 31 * 24 * 60, "c1", null, null, 1.0));
+    assertThat(f(late, "card_last_outcome")).isEqualTo(0.5f);
+    assertThat(f(late, "card_fraud_rate_last3")).isZero();
+  }
+
+  @Test
+  public void countWindowsKeepTheirLabelsPastTheTimeWindowsButNoMore() {
+    EntityHistory h = card.newHistory();
+    long day = 24 * 60;
+    int maxLabels = 0;
+    for (int i = 0; i < 200; i++) {
+      // A label every other day: outside the 1-day window, inside the 30-day horizon.
+      card.onLabel(h, at(2 * day * i).getMillis(), StableHash.of("e" + i), i % 4 == 0 ? 1 : 0);
+      maxLabels = Math.max(maxLabels, h.labels.size());
+    }
+    float[] v = feed(card, h, payment("x", 2 * day * 200, "c1", null, null, 1.0));
+    // The last three labels: i = 197, 198, 199, of which 197 % 4 != 0, 198, 199 neither.
+    assertThat(f(v, "card_fraud_rate_last3")).isZero();
+    assertThat(f(v, "card_frauds_1d")).isZero();
+    assertThat(f(v, "card_last_outcome")).isZero();
+    // The three counted, one more for an event's own label, and the one being added.
+    assertThat(maxLabels).isLessThanOrEqualTo(5);
+  }
+
   @Test
   public void stateStaysBoundedByWindowPlusLateness() {
     EntityHistory h = card.newHistory();

@@ -27,7 +27,11 @@ public final class Payments {
   public static final EventSchema OUTCOMES =
       EventSchema.builder("chargebacks").id("event_id").time("outcome_time").label("label").build();
 
-  /** card: count 10m, sum 1h, mean/min/max/last 1h, distinct cities 1h, time since last 1h. */
+  /**
+   * card: count 10m, sum 1h, mean/min/max/last 1h, distinct cities 1h, time since last 1h, outcome
+   * rate and count 1d, last outcome, outcome rate of the last 3; rider: count 1h, outcome count of
+   * the last 5 within 2h; all: count 10m.
+   */
   public static final FeatureSpec SPEC =
       FeatureSpec.builder("payments-test")
           .events(EVENTS)
@@ -56,6 +60,13 @@ public final class Payments {
           .feature(Feature.count("all_count_10m").by("all").over(minutes(10)))
           .feature(Feature.outcomeRate("card_fraud_rate_1d").by("card").over(minutes(24 * 60)))
           .feature(Feature.outcomeCount("card_frauds_1d").by("card").over(minutes(24 * 60)))
+          .feature(Feature.lastOutcome("card_last_outcome").by("card").withMissing(0.5))
+          .feature(Feature.outcomeRate("card_fraud_rate_last3").by("card").overLast(3))
+          .feature(
+              Feature.outcomeCount("rider_frauds_last5_2h")
+                  .by("rider")
+                  .overLast(5)
+                  .over(minutes(120)))
           .feature(Feature.value("amount"))
           .feature(Feature.category("city", 100))
           .build();

@@ -97,14 +97,13 @@ public final class Streams {
   public static TestStream<Row> inTimeOrder(
       EventSchema events, EventSchema outcomes, List<Row> eventRows, List<Row> outcomeRows) {
     Schema union = union(events, outcomes);
+    Instant lastEvent =
+        eventRows.stream()
+            .map(e -> e.getDateTime(events.timeField()).toInstant())
+            .max(Instant::compareTo)
+            .orElseThrow();
+    // At equal times the outcomes come first: a label known at t is known to the events at t.
     TreeMap<Instant, List<TimestampedValue<Row>>> byTime = new TreeMap<>();
-    for (Row e : eventRows) {
-      Instant t = e.getDateTime(events.timeField()).toInstant();
-      byTime
-          .computeIfAbsent(t, k -> new ArrayList<>())
-          .add(TimestampedValue.of(event(union, e), t));
-    }
-    Instant lastEvent = byTime.lastKey();
     for (Row o : outcomeRows) {
       Instant t = o.getDateTime(outcomes.timeField()).toInstant();
       if (!t.isAfter(lastEvent)) {
@@ -112,6 +111,12 @@ public final class Streams {
             .computeIfAbsent(t, k -> new ArrayList<>())
             .add(TimestampedValue.of(outcome(union, o), t));
       }
+    }
+    for (Row e : eventRows) {
+      Instant t = e.getDateTime(events.timeField()).toInstant();
+      byTime
+          .computeIfAbsent(t, k -> new ArrayList<>())
+          .add(TimestampedValue.of(event(union, e), t));
     }
     TestStream.Builder<Row> script = TestStream.create(SchemaCoder.of(union));
     for (Map.Entry<Instant, List<TimestampedValue<Row>>> step : byTime.entrySet()) {

@@ -193,10 +193,26 @@ public final class Freshet implements Callable<Integer> {
         commandLine.getErr().println("error: " + t.getMessage());
         return 2;
       }
-      if (!(t instanceof Pipeline.PipelineExecutionException || t instanceof UserCodeException)) {
+      if (!isRunnerWrapper(t)) {
         break;
       }
     }
     throw e;
   }
+
+  /** How the direct and Flink runners wrap an exception thrown in a pipeline step. */
+  private static boolean isRunnerWrapper(Throwable t) {
+    return t instanceof Pipeline.PipelineExecutionException
+        || t instanceof UserCodeException
+        || RUNNER_WRAPPERS.contains(t.getClass().getName())
+        || (t.getClass() == RuntimeException.class
+            && String.valueOf(t.getMessage()).startsWith("Pipeline execution failed"));
+  }
+
+  private static final java.util.Set<String> RUNNER_WRAPPERS =
+      java.util.Set.of(
+          "org.apache.flink.runtime.client.JobExecutionException",
+          "org.apache.flink.runtime.JobException",
+          "java.util.concurrent.ExecutionException",
+          "java.util.concurrent.CompletionException");
 }

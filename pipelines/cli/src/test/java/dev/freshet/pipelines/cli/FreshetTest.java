@@ -75,7 +75,7 @@ public class FreshetTest {
 
   /** An error the data caused says which dead letters caused it, once and without a trace. */
   @Test
-  public void trainOnOutcomesThatAreAllDeadLettersSaysWhyOnce() throws Exception {
+  public void trainAndFreshnessOnOutcomesThatAreAllDeadLettersSayWhyOnce() throws Exception {
     Path data = tmp.newFolder("data").toPath();
     GenerateFraud.write(
         FraudGenerator.builder().seed(5).events(400).eventsPerSecond(0.05).build(),
@@ -85,30 +85,36 @@ public class FreshetTest {
     Path outcomes = data.resolve("outcomes.jsonl");
     Files.writeString(
         outcomes, Files.readString(outcomes).replace("\"label\":true", "\"label\":\"UP\""));
+    String events = "--events=" + data.resolve("events.jsonl");
 
-    StringWriter err = new StringWriter();
-    PrintStream stdout = System.out;
-    System.setOut(new PrintStream(OutputStream.nullOutputStream()));
-    int status;
-    try {
-      status =
-          Freshet.execute(
-              new PrintWriter(err, true),
-              "train",
-              "--events=" + data.resolve("events.jsonl"),
-              "--outcomes=" + outcomes,
-              "--registry=" + tmp.newFolder("registry"));
-    } finally {
-      System.setOut(stdout);
+    for (String[] args :
+        List.of(
+            new String[] {
+              "train", events, "--outcomes=" + outcomes, "--registry=" + tmp.newFolder("registry")
+            },
+            new String[] {
+              "freshness", events, "--outcomes=" + outcomes, "--output=" + tmp.newFolder("out")
+            })) {
+      StringWriter err = new StringWriter();
+      PrintStream stdout = System.out;
+      System.setOut(new PrintStream(OutputStream.nullOutputStream()));
+      int status;
+      try {
+        status = Freshet.execute(new PrintWriter(err, true), args);
+      } finally {
+        System.setOut(stdout);
+      }
+
+      assertThat(status).as("%s: %s", args[0], err).isEqualTo(2);
+      assertThat(err.toString())
+          .as(args[0])
+          .startsWith("error: ")
+          .containsPattern(
+              "Dead letters: ([\\d,]+) of \\1 chargebacks were dead letters: WRONG_TYPE")
+          .contains("field 'label'")
+          .doesNotContain("\tat ");
+      assertThat(err.toString().split("were dead letters", -1)).as(args[0]).hasSize(2);
     }
-
-    assertThat(status).as(err.toString()).isEqualTo(2);
-    assertThat(err.toString())
-        .startsWith("error: ")
-        .containsPattern("Dead letters: ([\\d,]+) of \\1 chargebacks were dead letters: WRONG_TYPE")
-        .contains("field 'label'")
-        .doesNotContain("\tat ");
-    assertThat(err.toString().split("were dead letters", -1)).hasSize(2);
   }
 
   /** One option style: a dashed spelling is refused, naming the camelCase one, in every command. */

@@ -28,21 +28,32 @@ public interface FreshnessOptions extends FeaturesOptions, ModelOptions {
 
   void setWarmup(String value);
 
-  @Description("Newly labelled examples per update of the continual policy.")
-  @Default.Integer(1000)
-  int getContinualBatchSize();
+  @Description(
+      "Newly labelled examples per update of the continual policy. Not set: the labels the"
+          + " warm-up brought in the finest period of --policies (at most a day), between "
+          + UpdateSizes.FLOOR
+          + " and "
+          + UpdateSizes.DEFAULT_CONTINUAL_BATCH_SIZE
+          + ", so that continual updates at least as often as the finest periodic policy. The"
+          + " report warns when it updated more than 2x less often.")
+  Integer getContinualBatchSize();
 
-  void setContinualBatchSize(int value);
+  void setContinualBatchSize(Integer value);
 
   @Description(
-      "A warm start waits for at least this many new labels (they carry over to the next update"
-          + " point). It matters most with --updateOptimizer=NEW: a fresh Adam's first steps move"
-          + " each weight by about the learning rate, so tiny batches would weigh far more per"
-          + " example.")
-  @Default.Integer(500)
-  int getMinUpdateExamples();
+      "A periodic warm start (hourly, daily, every-<duration>, ...) waits for at least this many"
+          + " new labels (they carry over to the next update point). Not set: per policy, half"
+          + " the labels its period brought in the warm-up, between "
+          + UpdateSizes.FLOOR
+          + " and "
+          + UpdateSizes.DEFAULT_MIN_UPDATE_EXAMPLES
+          + ", so that a policy updates about as often as named when the stream allows it. The"
+          + " report warns when a policy updated more than 2x less often than named. It matters"
+          + " most with --updateOptimizer=NEW: a fresh Adam's first steps move each weight by"
+          + " about the learning rate, so tiny batches would weigh far more per example.")
+  Integer getMinUpdateExamples();
 
-  void setMinUpdateExamples(int value);
+  void setMinUpdateExamples(Integer value);
 
   @Description("Passes over the new examples in a warm-start update.")
   @Default.Integer(1)

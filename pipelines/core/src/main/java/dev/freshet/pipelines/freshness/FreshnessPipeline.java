@@ -4,6 +4,7 @@ import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.examples.Example;
 import dev.freshet.pipelines.features.FeaturesOptions;
 import dev.freshet.pipelines.train.TrainJob;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.lang.management.ManagementFactory;
 import java.time.Instant;
@@ -54,8 +55,13 @@ public final class FreshnessPipeline {
       ReplaySettings settings,
       List<UpdatePolicy> policies,
       String work) {
+    TrainJob.TrainingData data = TrainJob.data(p, options, spec, work + "/feature-stats.json");
+    data.deadLetters()
+        .apply("WriteDeadLetterTally", DeadLetterTally.writeTo(deadLetterTally(work)));
+    PCollectionView<DeadLetterTally> deadLetters =
+        data.deadLetters().apply("DeadLetterView", View.asSingleton());
     PCollectionView<List<String>> files =
-        TrainJob.examples(p, options, spec, work + "/feature-stats.json")
+        data.examples()
             .apply(
                 "ExamplesJson",
                 MapElements.into(TypeDescriptors.strings()).via((Example e) -> e.toJson()))
@@ -70,7 +76,9 @@ public final class FreshnessPipeline {
     PCollection<byte[]> initial =
         p.apply("Once", Create.of(0))
             .apply(
-                "InitialModel", ParDo.of(new InitialModelFn(settings, files)).withSideInputs(files))
+                "InitialModel",
+                ParDo.of(new InitialModelFn(settings, policies, files, deadLetters))
+                    .withSideInputs(files, deadLetters))
             .setCoder(ByteArrayCoder.of());
     initial
         .apply(
@@ -100,34 +108,59 @@ public final class FreshnessPipeline {
             TextIO.write().to(work + "/results").withSuffix(".jsonl").withoutSharding());
   }
 
+  /** Where {@link #build} writes the tally of the dead letters met computing the examples. */
+  public static String deadLetterTally(String work) {
+    return work + "/dead-letters.json";
+  }
+
   static String initialJson(InitialModel m) {
     return String.format(
         Locale.ROOT,
         "{\"evaluation_start\":%d,\"end\":%d,\"examples\":%d,\"warmup_examples\":%d,"
-            + "\"evaluated_examples\":%d,\"train_cpu_seconds\":%.3f}",
+            + "\"evaluated_examples\":%d,\"warmup_labels_per_day\":%s,"
+            + "\"train_cpu_seconds\":%.3f}",
         m.plan().evaluationStartMillis(),
         m.plan().endMillis(),
         m.examples(),
         m.warmupExamples(),
         m.evaluatedExamples(),
+        // Exact, so that the adapted sizes come out the same when the plan is rebuilt from it.
+        Double.toString(m.plan().sizes().labelsPerDay()),
         m.trainCpuSeconds());
   }
 
   /** Trains the shared initial model on the labels known at the evaluation start. */
   static final class InitialModelFn extends DoFn<Integer, byte[]> {
     private final ReplaySettings settings;
+    private final List<UpdatePolicy> policies;
     private final PCollectionView<List<String>> files;
+    private final PCollectionView<DeadLetterTally> deadLetters;
 
-    InitialModelFn(ReplaySettings settings, PCollectionView<List<String>> files) {
+    InitialModelFn(
+        ReplaySettings settings,
+        List<UpdatePolicy> policies,
+        PCollectionView<List<String>> files,
+        PCollectionView<DeadLetterTally> deadLetters) {
       this.settings = settings;
+      this.policies = new ArrayList<>(policies);
       this.files = files;
+      this.deadLetters = deadLetters;
     }
 
+    /** Too little data to start from is often dead letters: the error says which. */
     @ProcessElement
     public void process(ProcessContext c) {
+      try {
+        start(c);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(c.sideInput(deadLetters).cite(e.getMessage()), e);
+      }
+    }
+
+    private void start(ProcessContext c) {
       long start = System.nanoTime();
       StreamExamples data = StreamExamples.load(c.sideInput(files));
-      ReplayPlan plan = settings.plan(data);
+      ReplayPlan plan = settings.plan(data, policies);
       int evaluated = data.size() - data.firstAtOrAfter(plan.evaluationStartMillis());
       System.out.printf(
           "  examples: %,d labelled, read in %.1f s; warm-up %s .. %s (%,d), evaluated %s .. %s"
@@ -140,6 +173,9 @@ public final class FreshnessPipeline {
           Instant.ofEpochMilli(plan.evaluationStartMillis()),
           Instant.ofEpochMilli(plan.endMillis() - 1),
           evaluated);
+      for (String line : plan.sizes().describe(policies)) {
+        System.out.println("  " + line);
+      }
       long cpu = ManagementFactory.getThreadMXBean().getCurrentThreadCpuTime();
       try (BinaryClassifier model = new PrequentialReplay(data, plan).initialModel()) {
         double cpuSeconds =
@@ -171,11 +207,14 @@ public final class FreshnessPipeline {
         try (BinaryClassifier model = start.classifier()) {
           PolicyResult result = replay.replay(policy, model, FreshnessPipeline::progress);
           System.out.printf(
-              "  %-16s done: NE %.4f, AUC %.4f, %,d updates, %,d examples trained, %.1f s%n",
+              "  %-16s done: NE %.4f, AUC %.4f, %,d updates (every %s, %s examples, medians),"
+                  + " %,d examples trained, %.1f s%n",
               policy.name(),
               result.metrics().normalizedEntropy(),
               result.metrics().auc(),
               result.updates(),
+              result.cadence().intervalText(),
+              result.cadence().examplesText(),
               result.examplesTrained(),
               result.wallSeconds());
           c.output(result.toJson());

@@ -14,7 +14,7 @@ import java.util.function.ToDoubleFunction;
  *
  * @param metrics every evaluated example scored by the model of its moment
  * @param slices the same per equal slice of evaluation time (a slice without examples has none)
- * @param updates models produced (warm starts or retrains)
+ * @param cadence when the updates (warm starts or retrains) came and how many examples each used
  * @param examplesTrained examples × passes over all updates
  * @param trainCpuSeconds CPU time of the replaying thread in updates
  * @param scoreCpuSeconds CPU time of the replaying thread in scoring
@@ -27,7 +27,7 @@ public record PolicyResult(
     String policy,
     BinaryMetrics metrics,
     List<BinaryMetrics> slices,
-    long updates,
+    Cadence cadence,
     long examplesTrained,
     double trainCpuSeconds,
     double scoreCpuSeconds,
@@ -44,7 +44,7 @@ public record PolicyResult(
       String policy,
       BinaryMetrics metrics,
       List<BinaryMetrics> slices,
-      long updates,
+      Cadence cadence,
       long examplesTrained,
       double trainCpuSeconds,
       double scoreCpuSeconds,
@@ -53,7 +53,7 @@ public record PolicyResult(
         policy,
         metrics,
         slices,
-        updates,
+        cadence,
         examplesTrained,
         trainCpuSeconds,
         scoreCpuSeconds,
@@ -63,9 +63,15 @@ public record PolicyResult(
         metrics.normalizedEntropy());
   }
 
+  /** Models produced (warm starts or retrains). */
+  public long updates() {
+    return cadence.updates();
+  }
+
   /**
    * Repeats of one policy (other training seeds) as one result named {@code policy}: every metric
-   * and cost is the mean over the repeats (per slice for the slices), and the NE range is kept.
+   * and cost is the mean over the repeats (per slice for the slices), and the NE range is kept. The
+   * cadence is the first repeat's (seeds do not move updates).
    */
   public static PolicyResult mean(String policy, List<PolicyResult> repeats) {
     if (repeats.isEmpty()) {
@@ -81,7 +87,7 @@ public record PolicyResult(
         policy,
         mean(repeats.stream().map(PolicyResult::metrics).toList()),
         slices,
-        Math.round(repeats.stream().mapToLong(PolicyResult::updates).average().orElse(0)),
+        repeats.get(0).cadence(),
         Math.round(repeats.stream().mapToLong(PolicyResult::examplesTrained).average().orElse(0)),
         repeats.stream().mapToDouble(PolicyResult::trainCpuSeconds).sum() / n,
         repeats.stream().mapToDouble(PolicyResult::scoreCpuSeconds).sum() / n,

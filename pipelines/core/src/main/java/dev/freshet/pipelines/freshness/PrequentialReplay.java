@@ -21,16 +21,17 @@ import java.util.List;
  * whose label time is at most {@code u}; its new model scores the events after {@code u} (the same
  * half-open rule as the features: what becomes known at {@code t} does not count for an event at
  * {@code t}). Periodic policies update at {@code start + k × period}; the continual one whenever
- * {@link ReplayPlan#microBatchSize()} new labels are known (equal label times are never split). A
- * warm start continues the previous model on the labels that became known since the last update
- * (every example is trained on once, whatever the period; with fewer than {@link
- * ReplayPlan#minUpdateExamples()} new labels the update waits for the next point), with a new Adam
- * per update or, with {@code adam=keep}, one {@link ContinualTraining} whose optimiser state
- * carries over; a retrain trains a new model on the examples whose labels became known in the
- * trailing window (a window of label time, so that it holds positives and negatives in the stream's
- * proportion: a window of event time would hold the recent positives, whose chargebacks came early,
- * without the recent negatives, whose label windows are still open). Sequential by nature, so one
- * policy is one thread; the examples are shared read-only between policies.
+ * {@link ReplayPlan#continualBatchSize()} new labels are known (equal label times are never split).
+ * A warm start continues the previous model on the labels that became known since the last update
+ * (every example is trained on once, whatever the period; a periodic one with fewer than {@link
+ * ReplayPlan#minUpdateExamplesFor} new labels waits for the next point), with a new Adam per update
+ * or, with {@code adam=keep}, one {@link ContinualTraining} whose optimiser state carries over; a
+ * retrain trains a new model on the examples whose labels became known in the trailing window (a
+ * window of label time, so that it holds positives and negatives in the stream's proportion: a
+ * window of event time would hold the recent positives, whose chargebacks came early, without the
+ * recent negatives, whose label windows are still open). The result's {@link Cadence} records when
+ * the updates came and how many examples each used. Sequential by nature, so one policy is one
+ * thread; the examples are shared read-only between policies.
  */
 public final class PrequentialReplay {
   /** Called about every {@code 1/20} of the evaluated stream and at the end. */
@@ -92,7 +93,9 @@ public final class PrequentialReplay {
             ? ClassifierTrainer.of(config).continual(initial)
             : null;
     BinaryClassifier model = learner != null ? learner.model() : initial;
-    long updates = 0;
+    int minNew = plan.minUpdateExamplesFor(policy);
+    List<Long> updateTimes = new ArrayList<>();
+    List<Long> updateExamples = new ArrayList<>();
     long trained = 0;
     double trainCpu = 0;
     double scoreCpu = 0;
@@ -122,7 +125,8 @@ public final class PrequentialReplay {
         scoreCpu += (cpuNanos() - cpu) / 1e9;
         next = end;
         if (next >= nextReport || next >= n) {
-          progress.report(policy, data.eventTime(next - 1), next - first, total, updates);
+          progress.report(
+              policy, data.eventTime(next - 1), next - first, total, updateTimes.size());
           nextReport = next + reportEvery;
         }
         if (next >= n) {
@@ -133,7 +137,7 @@ public final class PrequentialReplay {
         if (retrain) {
           rows = newlyKnown(labelledBy(0, u - window), known);
           labelled = known;
-        } else if (known - labelled >= plan.minUpdateExamples()) {
+        } else if (known - labelled >= minNew) {
           rows = newlyKnown(labelled, known);
           labelled = known;
         } else {
@@ -156,7 +160,8 @@ public final class PrequentialReplay {
           }
           trainCpu += (cpuNanos() - cpu) / 1e9;
           trained += (long) rows.length * config.epochs();
-          updates++;
+          updateTimes.add(u);
+          updateExamples.add((long) rows.length);
         }
         u = nextUpdate(policy, u, labelled);
       }
@@ -171,11 +176,13 @@ public final class PrequentialReplay {
     for (BinaryMetricsAccumulator s : slices) {
       perSlice.add(s.result());
     }
+    long newLabels =
+        labelledBy(0, plan.endMillis() - 1) - labelledBy(0, plan.evaluationStartMillis());
     return PolicyResult.single(
         policy.name(),
         all.result(),
         perSlice,
-        updates,
+        Cadence.of(updateTimes, updateExamples, newLabels),
         trained,
         trainCpu,
         scoreCpu,
@@ -187,7 +194,7 @@ public final class PrequentialReplay {
     return switch (policy.kind()) {
       case STATIC -> Long.MAX_VALUE;
       case CONTINUAL -> {
-        int k = labelled + plan.microBatchSize() - 1;
+        int k = labelled + plan.continualBatchSize() - 1;
         yield k < data.size() ? data.labelTime(data.byLabelTime(k)) : Long.MAX_VALUE;
       }
       case WARM_START, RETRAIN -> previous + policy.periodMillis();

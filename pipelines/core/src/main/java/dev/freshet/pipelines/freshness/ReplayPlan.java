@@ -16,8 +16,7 @@ import java.io.Serializable;
  * @param initial the configuration of the initial model
  * @param retrain the configuration of a retrain from scratch
  * @param update the configuration of a warm-start update (usually one pass at a lower rate)
- * @param microBatchSize newly labelled examples per update of the continual policy
- * @param minUpdateExamples a warm start waits until at least this many new labels are known
+ * @param sizes the continual micro-batch and the new labels a warm start waits for
  * @param retrainWindowMillis a retrain from scratch uses the examples whose labels became known in
  *     this trailing window
  * @param keepOptimizer whether a warm-start policy carries one optimiser across its updates
@@ -30,11 +29,20 @@ public record ReplayPlan(
     ModelConfig initial,
     ModelConfig retrain,
     ModelConfig update,
-    int microBatchSize,
-    int minUpdateExamples,
+    UpdateSizes sizes,
     long retrainWindowMillis,
     boolean keepOptimizer)
     implements Serializable {
+
+  /** Newly labelled examples per update of the continual policy. */
+  public int continualBatchSize() {
+    return sizes.continualBatchSize();
+  }
+
+  /** The new labels an update under {@code policy} waits for (see {@link UpdateSizes}). */
+  public int minUpdateExamplesFor(UpdatePolicy policy) {
+    return sizes.minUpdateExamplesFor(policy);
+  }
 
   /** A warm start's configuration under {@code policy}: {@link #update()} with its settings. */
   public ModelConfig updateFor(UpdatePolicy policy) {

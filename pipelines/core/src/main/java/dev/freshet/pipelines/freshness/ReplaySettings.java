@@ -3,6 +3,7 @@ package dev.freshet.pipelines.freshness;
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * An experiment's settings before the data is known; {@link #plan} fixes the evaluation start and
@@ -11,6 +12,10 @@ import java.io.Serializable;
  * @param warmupFraction the share of the stream's time span that is warm-up, used when {@code
  *     warmupMillis} is 0
  * @param warmupMillis the warm-up as a duration from the first event
+ * @param continualBatchSize newly labelled examples per update of the continual policy; null:
+ *     adapted to the warm-up's label rate (see {@link UpdateSizes})
+ * @param minUpdateExamples the new labels a periodic warm start waits for; null: adapted per policy
+ *     to the warm-up's label rate
  */
 public record ReplaySettings(
     FeatureLayout layout,
@@ -20,14 +25,17 @@ public record ReplaySettings(
     ModelConfig initial,
     ModelConfig retrain,
     ModelConfig update,
-    int microBatchSize,
-    int minUpdateExamples,
+    Integer continualBatchSize,
+    Integer minUpdateExamples,
     long retrainWindowMillis,
     boolean keepOptimizer)
     implements Serializable {
 
-  /** The plan over {@code data} (in event-time order, not empty). */
-  public ReplayPlan plan(StreamExamples data) {
+  /**
+   * The plan of {@code policies} over {@code data} (in event-time order, not empty); sizes left
+   * unset adapt to the labelled examples per day of event time in the warm-up.
+   */
+  public ReplayPlan plan(StreamExamples data, List<UpdatePolicy> policies) {
     if (data.size() == 0) {
       throw new IllegalArgumentException("no labelled examples: check --events and --outcomes");
     }
@@ -41,11 +49,19 @@ public record ReplaySettings(
       throw new IllegalArgumentException(
           "--warmup: the warm-up covers the whole stream (" + (end - first) / 3_600_000.0 + " h)");
     }
-    return plan(start, end);
+    double warmupDays = Math.max(1, start - first) / (double) UpdateSizes.DAY_MILLIS;
+    return plan(start, end, data.firstAtOrAfter(start) / warmupDays, policies);
   }
 
-  /** The plan evaluating {@code [evaluationStartMillis, endMillis)}. */
-  public ReplayPlan plan(long evaluationStartMillis, long endMillis) {
+  /**
+   * The plan of {@code policies} evaluating {@code [evaluationStartMillis, endMillis)}, on a stream
+   * whose warm-up brought {@code warmupLabelsPerDay}.
+   */
+  public ReplayPlan plan(
+      long evaluationStartMillis,
+      long endMillis,
+      double warmupLabelsPerDay,
+      List<UpdatePolicy> policies) {
     return new ReplayPlan(
         layout,
         evaluationStartMillis,
@@ -54,8 +70,7 @@ public record ReplaySettings(
         initial,
         retrain,
         update,
-        microBatchSize,
-        minUpdateExamples,
+        UpdateSizes.of(minUpdateExamples, continualBatchSize, warmupLabelsPerDay, policies),
         retrainWindowMillis,
         keepOptimizer);
   }

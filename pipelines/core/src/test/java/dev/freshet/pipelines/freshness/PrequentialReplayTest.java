@@ -67,7 +67,7 @@ public class PrequentialReplayTest {
             100,
             12 * 3_600_000L,
             false)
-        .plan(data);
+        .plan(data, List.of());
   }
 
   private static List<PolicyResult> replay(StreamExamples data, String... policies) {

@@ -14,6 +14,7 @@ import dev.freshet.pipelines.freshness.UpdatePolicy;
 import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.pipelines.train.FeatureLayouts;
 import dev.freshet.pipelines.train.TrainAndRegister;
+import dev.freshet.transforms.events.DeadLetterTally;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.features.FeatureSpecs;
 import java.io.PrintStream;
@@ -57,6 +58,11 @@ public final class FreshnessCommand {
       out.println(
           "(--output defaults to out/freshness; the featured events themselves are not written).");
       out.println(
+          "Next to each policy's name the report gives how often it really updated (median event");
+      out.println(
+          "time between updates, examples per update) and warns, naming the option to change, when");
+      out.println("that differs from the name by more than 2x.");
+      out.println(
           "Runner options (--runner=DirectRunner|FlinkRunner, --flinkMaster, ...) are Beam's.");
       out.println();
       PipelineOptionsFactory.printHelp(out, FreshnessOptions.class);
@@ -88,10 +94,11 @@ public final class FreshnessCommand {
         options.getRunner().getSimpleName(),
         policies.stream().map(UpdatePolicy::name).toList());
     out.printf(
-        "  warm-up %s, continual micro-batch %,d, warm starts %d pass(es) at %.4g, retrains %d"
-            + " pass(es) on the trailing %s%n",
+        "  warm-up %s, continual micro-batch %s, new labels a periodic warm start waits for %s,"
+            + " warm starts %d pass(es) at %.4g, retrains %d pass(es) on the trailing %s%n",
         options.getWarmup(),
-        settings.microBatchSize(),
+        orAdapted(settings.continualBatchSize()),
+        orAdapted(settings.minUpdateExamples()),
         settings.update().epochs(),
         settings.update().learningRate(),
         settings.retrain().epochs(),
@@ -102,20 +109,19 @@ public final class FreshnessCommand {
     List<List<UpdatePolicy>> repeats = repeats(policies, options.getRepeats(), settings);
     FreshnessPipeline.build(
         p, options, spec, settings, repeats.stream().flatMap(List::stream).toList(), work);
-    try {
-      p.run().waitUntilFinish();
-    } catch (Pipeline.PipelineExecutionException e) {
-      // A warm-up with too few labels is only found on the data: still the user's to fix.
-      if (e.getCause() instanceof IllegalArgumentException bad) {
-        throw bad;
-      }
-      throw e;
-    }
+    // A warm-up with too few labels is only found on the data (the error cites the dead letters):
+    // the command line prints it as the user's to fix.
+    p.run().waitUntilFinish();
     double seconds = (System.nanoTime() - start) / 1e9;
+    DeadLetterTally.read(FreshnessPipeline.deadLetterTally(work)).print(out);
 
     JsonNode initial = JSON.readTree(Files.readString(Path.of(work, "initial.json")));
     ReplayPlan plan =
-        settings.plan(initial.get("evaluation_start").asLong(), initial.get("end").asLong());
+        settings.plan(
+            initial.get("evaluation_start").asLong(),
+            initial.get("end").asLong(),
+            initial.get("warmup_labels_per_day").asDouble(),
+            policies);
     Map<String, PolicyResult> byName = new LinkedHashMap<>();
     for (String line : Files.readAllLines(Path.of(work, "results.jsonl"))) {
       if (!line.isBlank()) {
@@ -162,6 +168,14 @@ public final class FreshnessCommand {
     out.println();
     for (String line : report.summary()) {
       out.println(line);
+    }
+    List<String> cadence = report.cadence();
+    if (!cadence.isEmpty()) {
+      out.println();
+      out.println("Update cadence (event time between updates, against each policy's name)");
+      for (String line : cadence) {
+        out.println("  " + line);
+      }
     }
     List<FreshnessReport.CostMatch> matches = report.costMatches();
     if (!matches.isEmpty()) {
@@ -227,9 +241,13 @@ public final class FreshnessCommand {
   /** Validated settings; a bad value fails naming its option. */
   static ReplaySettings settings(FreshnessOptions options, FeatureSpec spec) {
     ModelConfig initial = TrainAndRegister.config(options);
-    positive(options.getContinualBatchSize(), "--continualBatchSize");
+    if (options.getContinualBatchSize() != null) {
+      positive(options.getContinualBatchSize(), "--continualBatchSize");
+    }
     positive(options.getUpdateEpochs(), "--updateEpochs");
-    positive(options.getMinUpdateExamples(), "--minUpdateExamples");
+    if (options.getMinUpdateExamples() != null) {
+      positive(options.getMinUpdateExamples(), "--minUpdateExamples");
+    }
     positive(options.getRetrainEpochs(), "--retrainEpochs");
     positive(options.getChartSlices(), "--chartSlices");
     double factor = options.getUpdateLearningRateFactor();
@@ -284,6 +302,13 @@ public final class FreshnessCommand {
         options.getMinUpdateExamples(),
         window,
         options.getUpdateOptimizer() == FreshnessOptions.UpdateOptimizer.KEEP);
+  }
+
+  /** {@code 1,000}, or that the size adapts to the stream when its option was not set. */
+  private static String orAdapted(Integer size) {
+    return size != null
+        ? String.format(Locale.ROOT, "%,d", size)
+        : "adapted to the warm-up's label rate";
   }
 
   private static void positive(int value, String option) {

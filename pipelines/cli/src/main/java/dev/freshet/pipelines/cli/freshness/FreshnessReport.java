@@ -2,6 +2,7 @@ package dev.freshet.pipelines.cli.freshness;
 
 import dev.freshet.model.metrics.BinaryMetrics;
 import dev.freshet.pipelines.cli.CsvFiles;
+import dev.freshet.pipelines.freshness.CadenceNote;
 import dev.freshet.pipelines.freshness.PolicyResult;
 import dev.freshet.pipelines.freshness.ReplayPlan;
 import dev.freshet.pipelines.freshness.UpdatePolicy;
@@ -27,8 +28,11 @@ import org.knowm.xchart.style.Styler;
 
 /**
  * The experiment's outputs: the table per policy (Markdown and CSV), NE per slice of stream time
- * (CSV and a PNG chart), and summary lines comparing neighbouring update frequencies ("daily
- * instead of weekly: NE −1.0%") and each retrain with the warm start of the same period.
+ * (CSV and a PNG chart), summary lines comparing neighbouring update frequencies ("daily instead of
+ * weekly: NE −1.0%") and each retrain with the warm start of the same period, and the update
+ * cadence: how often each policy really updated (median interval and examples per update, next to
+ * its name), the update sizes used, and a warning for every policy whose name does not describe
+ * what ran ({@link CadenceNote}).
  */
 public final class FreshnessReport {
   /** Frequencies from the least to the most fresh; summaries compare neighbours present. */
@@ -36,6 +40,7 @@ public final class FreshnessReport {
       List.of("static", "monthly", "weekly", "daily", "hourly", "continual");
 
   private static final double DAY_MILLIS = 86_400_000.0;
+  private static final double HOUR_MILLIS = 3_600_000.0;
 
   private final List<PolicyResult> results;
   private final ReplayPlan plan;
@@ -51,6 +56,30 @@ public final class FreshnessReport {
 
   public Optional<PolicyResult> result(String policy) {
     return results.stream().filter(r -> r.policy().equals(policy)).findFirst();
+  }
+
+  /** The note on each policy whose updates were not as named, or that updated at most once. */
+  public List<CadenceNote> cadenceNotes() {
+    List<CadenceNote> notes = new ArrayList<>();
+    for (PolicyResult r : results) {
+      CadenceNote.of(UpdatePolicy.parse(r.policy()), r.cadence(), plan).ifPresent(notes::add);
+    }
+    return notes;
+  }
+
+  /**
+   * The update sizes used and why ({@code --minUpdateExamples not set: daily 25 (...)}), then a
+   * line per cadence note, starting {@code warning:} or {@code note:}.
+   */
+  public List<String> cadence() {
+    List<String> lines =
+        new ArrayList<>(
+            plan.sizes()
+                .describe(results.stream().map(r -> UpdatePolicy.parse(r.policy())).toList()));
+    for (CadenceNote n : cadenceNotes()) {
+      lines.add((n.warning() ? "warning: " : "note: ") + n.text());
+    }
+    return lines;
   }
 
   /** Lines like {@code daily instead of weekly: NE −1.0% (0.8123 -> 0.8042)}. */
@@ -106,13 +135,17 @@ public final class FreshnessReport {
     return s.replace('-', '\u2212');
   }
 
-  /** The Markdown table, one row per policy in the order run. */
+  /**
+   * The Markdown table, one row per policy in the order run; next to the name, the updates made,
+   * the median time between them (event time) and the median examples per update.
+   */
   public String markdown() {
     StringBuilder b = new StringBuilder();
     b.append(
-        "| policy | updates | NE | AUC | log loss | accuracy | calibration | NE vs static"
-            + " | examples trained | train CPU s | score CPU s | wall s |\n");
-    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        "| policy | updates | every (median) | examples per update (median) | NE | AUC | log loss"
+            + " | accuracy | calibration | NE vs static | examples trained | train CPU s"
+            + " | score CPU s | wall s |\n");
+    b.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     Optional<PolicyResult> fixed = result("static");
     for (PolicyResult r : results) {
       BinaryMetrics m = r.metrics();
@@ -127,9 +160,12 @@ public final class FreshnessReport {
       b.append(
           String.format(
               Locale.ROOT,
-              "| %s | %,d | %s | %.4f | %.4f | %.4f | %.3f | %s | %,d | %.1f | %.1f | %.1f |%n",
+              "| %s | %,d | %s | %s | %s | %.4f | %.4f | %.4f | %.3f | %s | %,d | %.1f | %.1f"
+                  + " | %.1f |%n",
               r.policy(),
               r.updates(),
+              r.cadence().intervalText(),
+              r.cadence().examplesText(),
               neText(r),
               m.auc(),
               m.logLoss(),
@@ -343,6 +379,13 @@ public final class FreshnessReport {
     for (String line : summary()) {
       md.append("- ").append(line).append('\n');
     }
+    List<String> cadence = cadence();
+    if (!cadence.isEmpty()) {
+      md.append("\n## Update cadence\n\n");
+      for (String line : cadence) {
+        md.append("- ").append(line).append('\n');
+      }
+    }
     md.append("\n![NE over stream time per policy](freshness.png)\n");
     String cost = costMarkdown();
     if (!cost.isEmpty()) {
@@ -369,9 +412,20 @@ public final class FreshnessReport {
             "wall_s",
             "repeats",
             "ne_min",
-            "ne_max")) {
+            "ne_max",
+            "median_update_interval_h",
+            "median_examples_per_update",
+            "cadence_warning")) {
+      Map<String, String> warnings = new LinkedHashMap<>();
+      for (CadenceNote n : cadenceNotes()) {
+        if (n.warning()) {
+          warnings.put(n.policy(), n.text());
+        }
+      }
       for (PolicyResult r : results) {
         BinaryMetrics m = r.metrics();
+        Long interval = r.cadence().medianIntervalMillis();
+        Long examples = r.cadence().medianExamplesPerUpdate();
         w.printRecord(
             r.policy(),
             r.updates(),
@@ -388,7 +442,10 @@ public final class FreshnessReport {
             CsvFiles.decimal(r.wallSeconds(), 3),
             r.repeats(),
             CsvFiles.decimal(r.normalizedEntropyMin(), 6),
-            CsvFiles.decimal(r.normalizedEntropyMax(), 6));
+            CsvFiles.decimal(r.normalizedEntropyMax(), 6),
+            interval == null ? "" : CsvFiles.decimal(interval / HOUR_MILLIS, 3),
+            examples == null ? "" : examples,
+            warnings.getOrDefault(r.policy(), ""));
       }
     }
     try (CSVPrinter w =
@@ -504,7 +561,12 @@ public final class FreshnessReport {
         }
       }
       if (!x.isEmpty()) {
-        chart.addSeries(r.policy(), x, y);
+        // What ran, next to the name: "hourly, every 9.8d".
+        Long interval = r.cadence().medianIntervalMillis();
+        chart.addSeries(
+            interval == null ? r.policy() : r.policy() + ", every " + r.cadence().intervalText(),
+            x,
+            y);
       }
     }
     BitmapEncoder.saveBitmap(chart, png.toString(), BitmapEncoder.BitmapFormat.PNG);

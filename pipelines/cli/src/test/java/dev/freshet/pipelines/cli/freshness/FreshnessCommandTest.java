@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.freshness.CadenceNote;
 import dev.freshet.pipelines.freshness.FreshnessOptions;
 import dev.freshet.pipelines.freshness.PolicyResult;
 import dev.freshet.pipelines.freshness.ReplayPlan;
@@ -41,6 +42,7 @@ public class FreshnessCommandTest {
 
   private static Path fraud;
   private static Path small;
+  private static Path sparse;
 
   @BeforeClass
   public static void generate() throws Exception {
@@ -55,6 +57,13 @@ public class FreshnessCommandTest {
     GenerateFraud.write(
         FraudGenerator.builder().seed(6).events(1500).eventsPerSecond(0.003).driftAt(0.4).build(),
         small,
+        GenerateFraud.Format.jsonl,
+        new PrintStream(OutputStream.nullOutputStream()));
+    // Issue #20's stream: about 50 labels a day (2,000 payments over 40 days).
+    sparse = TMP.newFolder("sparse").toPath();
+    GenerateFraud.write(
+        FraudGenerator.builder().seed(42).events(2000).eventsPerSecond(50 / 86_400.0).build(),
+        sparse,
         GenerateFraud.Format.jsonl,
         new PrintStream(OutputStream.nullOutputStream()));
   }
@@ -76,15 +85,22 @@ public class FreshnessCommandTest {
       args.removeIf(a -> a.startsWith(name));
       args.add(e);
     }
+    return execute(args, new ByteArrayOutputStream());
+  }
+
+  /** The command with exactly {@code args}; what it prints goes to {@code out}. */
+  private static FreshnessCommand.Outcome execute(List<String> args, ByteArrayOutputStream out)
+      throws Exception {
     PipelineOptionsFactory.register(FreshnessOptions.class);
     FreshnessOptions options =
         PipelineOptionsFactory.fromArgs(args.toArray(new String[0]))
             .withValidation()
             .as(FreshnessOptions.class);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
     FreshnessCommand.Outcome outcome =
         FreshnessCommand.run(options, new PrintStream(out, true, StandardCharsets.UTF_8));
-    assertThat(out.toString(StandardCharsets.UTF_8)).contains("| policy | updates | NE |");
+    assertThat(out.toString(StandardCharsets.UTF_8))
+        .contains("| policy | updates | every (median) | examples per update (median) | NE |")
+        .containsPattern("payments\\s+[\\d,]+ in, [\\d,]+ usable, 0 dead letters");
     return outcome;
   }
 
@@ -126,6 +142,20 @@ public class FreshnessCommandTest {
     }
     assertThat(Files.readAllLines(output.resolve("freshness.csv"))).hasSize(6);
     assertThat(Files.readString(output.resolve("freshness.md"))).contains("| continual |");
+    // ~850 labels a day feed the given sizes (200) as named: daily every day, continual more
+    // often; weekly has no update point in the 4.5 evaluated days (a note, not a warning).
+    assertThat(report.result("daily").orElseThrow().cadence().medianIntervalMillis())
+        .isEqualTo(86_400_000L);
+    assertThat(report.result("continual").orElseThrow().cadence().medianExamplesPerUpdate())
+        .isEqualTo(200);
+    assertThat(report.cadenceNotes())
+        .noneMatch(CadenceNote::warning)
+        .extracting(CadenceNote::policy)
+        .containsExactly("weekly");
+    assertThat(Files.readString(output.resolve("freshness.md")))
+        .contains("## Update cadence")
+        .contains("- --minUpdateExamples=200 (given)")
+        .doesNotContain("warning:");
   }
 
   /** On the direct runner, under a locale that writes decimal commas: the CSV keeps points. */
@@ -158,7 +188,7 @@ public class FreshnessCommandTest {
       List<CSVRecord> rows = csv.getRecords();
       assertThat(rows).extracting(r -> r.get("policy")).containsExactly("static", "daily");
       for (CSVRecord row : rows) {
-        assertThat(row.size()).isEqualTo(16);
+        assertThat(row.size()).isEqualTo(19);
         assertThat(Double.parseDouble(row.get("ne")))
             .isCloseTo(
                 outcome
@@ -169,6 +199,68 @@ public class FreshnessCommandTest {
                     .normalizedEntropy(),
                 within(1e-6));
       }
+    }
+  }
+
+  /**
+   * Issue #20: on ~50 labels a day, with the update sizes left unset, each periodic warm start
+   * waits for half the labels its period brings, so daily updates daily; hourly, which the stream
+   * cannot feed with the adapted floor of 16 labels, is warned about once, naming the option and
+   * the value that would make it hourly. The cadence stands next to each name in every output.
+   */
+  @Test
+  public void sparseLabelsGetAdaptedSizesAndCadenceWarnings() throws Exception {
+    Path output = TMP.newFolder("sparse-out").toPath();
+    ByteArrayOutputStream console = new ByteArrayOutputStream();
+    FreshnessReport report =
+        execute(
+                List.of(
+                    "--events=" + sparse.resolve("events.jsonl"),
+                    "--outcomes=" + sparse.resolve("outcomes.jsonl"),
+                    "--warmup=35%",
+                    "--runner=FlinkRunner",
+                    "--flinkMaster=[local]",
+                    "--output=" + output),
+                console)
+            .report();
+    String printed = console.toString(StandardCharsets.UTF_8);
+    assertThat(printed)
+        .containsPattern("--minUpdateExamples not set: .*daily 2\\d, hourly 16 \\(half the labels")
+        .contains("--continualBatchSize not set: 16 (the labels of 1.0h");
+
+    PolicyResult daily = report.result("daily").orElseThrow();
+    assertThat(daily.cadence().medianIntervalMillis()).isEqualTo(86_400_000L);
+    assertThat(daily.updates()).isGreaterThan(20);
+    assertThat(report.cadenceNotes()).noneSatisfy(n -> assertThat(n.policy()).isEqualTo("daily"));
+    assertThat(report.cadenceNotes())
+        .filteredOn(n -> n.policy().equals("hourly"))
+        .singleElement()
+        .satisfies(
+            n -> {
+              assertThat(n.warning()).isTrue();
+              assertThat(n.text())
+                  .startsWith("hourly updated every ")
+                  .contains("(--minUpdateExamples not set, adapted to 16)")
+                  .endsWith("set --minUpdateExamples=1");
+            });
+    // Printed once per policy, and in the report.
+    assertThat(printed.split("warning: hourly updated every ", -1)).hasSize(2);
+    String md = Files.readString(output.resolve("freshness.md"));
+    assertThat(md)
+        .containsPattern("\\| daily \\| \\d+ \\| 1\\.0d \\| \\d+ \\|")
+        .contains("## Update cadence")
+        .contains("- warning: hourly updated every ");
+    try (Reader in = Files.newBufferedReader(output.resolve("freshness.csv"));
+        CSVParser csv =
+            CSVFormat.DEFAULT.builder().setHeader().setSkipHeaderRecord(true).get().parse(in)) {
+      List<CSVRecord> rows = csv.getRecords();
+      CSVRecord dailyRow =
+          rows.stream().filter(r -> r.get("policy").equals("daily")).findFirst().orElseThrow();
+      assertThat(dailyRow.get("median_update_interval_h")).isEqualTo("24.000");
+      assertThat(dailyRow.get("cadence_warning")).isEmpty();
+      CSVRecord hourlyRow =
+          rows.stream().filter(r -> r.get("policy").equals("hourly")).findFirst().orElseThrow();
+      assertThat(hourlyRow.get("cadence_warning")).contains("--minUpdateExamples");
     }
   }
 
@@ -216,7 +308,7 @@ public class FreshnessCommandTest {
                 .as(FreshnessOptions.class),
             Specs.load(PipelineOptionsFactory.as(FreshnessOptions.class)));
     assertThat(settings.keepOptimizer()).isTrue();
-    ReplayPlan plan = settings.plan(0, 1);
+    ReplayPlan plan = settings.plan(0, 1, 100, List.of());
     assertThat(plan.retrainFor(retrain).epochs()).isEqualTo(3);
     assertThat(plan.retrainFor(retrain).learningRate())
         .isEqualTo(settings.initial().learningRate() * 0.5f);
@@ -245,7 +337,10 @@ public class FreshnessCommandTest {
         .contains("freshet freshness")
         .contains("--policies")
         .contains("--warmup")
-        .contains("--retrainWindow");
+        .contains("--retrainWindow")
+        .contains("--minUpdateExamples")
+        .contains("--continualBatchSize")
+        .contains("that differs from the name by more than 2x");
   }
 
   private static double ne(FreshnessReport report, String policy) {
