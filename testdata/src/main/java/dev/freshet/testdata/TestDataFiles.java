@@ -22,6 +22,12 @@ public final class TestDataFiles {
   /** Events per second of the committed fraud sample (about 2.3 days of stream time). */
   public static final double SAMPLE_EVENTS_PER_SECOND = 0.1;
 
+  /** The payments' Protobuf message type in {@link #fraudProtoDescriptors()}. */
+  public static final String FRAUD_PAYMENT_MESSAGE = "freshet.fraud.Payment";
+
+  /** The chargebacks' Protobuf message type in {@link #fraudProtoDescriptors()}. */
+  public static final String FRAUD_CHARGEBACK_MESSAGE = "freshet.fraud.Chargeback";
+
   private TestDataFiles() {}
 
   /** The {@code testdata} folder. */
@@ -52,6 +58,24 @@ public final class TestDataFiles {
   /** The committed fraud sample's chargebacks ({@code fraud/sample/outcomes.jsonl}). */
   public static Path fraudSampleOutcomes() {
     return root().resolve("fraud/sample/outcomes.jsonl");
+  }
+
+  /** The payments' Avro writer schema ({@code fraud/payments.avsc}). */
+  public static Path fraudPaymentsAvroSchema() {
+    return root().resolve("fraud/payments.avsc");
+  }
+
+  /** The chargebacks' Avro writer schema ({@code fraud/chargebacks.avsc}). */
+  public static Path fraudChargebacksAvroSchema() {
+    return root().resolve("fraud/chargebacks.avsc");
+  }
+
+  /**
+   * The {@code FileDescriptorSet} of {@code fraud/fraud.proto} ({@code fraud/fraud.desc}), with its
+   * messages {@value #FRAUD_PAYMENT_MESSAGE} and {@value #FRAUD_CHARGEBACK_MESSAGE}.
+   */
+  public static Path fraudProtoDescriptors() {
+    return root().resolve("fraud/fraud.desc");
   }
 
   /** A generator with the exact settings of the committed fraud sample. */

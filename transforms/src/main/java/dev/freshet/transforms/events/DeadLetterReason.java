@@ -2,8 +2,19 @@ package dev.freshet.transforms.events;
 
 /** Why a record could not be used. Stable names: they appear in dead-letter records and metrics. */
 public enum DeadLetterReason {
-  /** The payload is not a JSON object (or not decodable). */
+  /** The payload of a JSON topic or file is not a JSON object (or not decodable as UTF-8 JSON). */
   MALFORMED_JSON,
+  /**
+   * The bytes of a binary record (Avro, Confluent wire format, Protobuf) are not a record of the
+   * topic's declared encoding and schema: truncated or corrupt bytes, bytes left over after the
+   * record, or a first byte that is not the Confluent wire format's magic byte 0.
+   */
+  UNDECODABLE,
+  /**
+   * A Confluent wire-format record names a schema id whose writer schema Freshet does not have (no
+   * {@code <id>.avsc} in the schema directory).
+   */
+  UNKNOWN_SCHEMA,
   /** A required field is absent or null. */
   MISSING_FIELD,
   /** A field holds a value of the wrong type (a string where a number is declared, say). */

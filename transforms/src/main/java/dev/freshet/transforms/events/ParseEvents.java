@@ -1,7 +1,5 @@
 package dev.freshet.transforms.events;
 
-import org.apache.beam.sdk.metrics.Counter;
-import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.schemas.SchemaCoder;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.PTransform;
@@ -68,42 +66,11 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
         out.get(DEAD).setCoder(DeadLetter.DeadLetterCoder.of()));
   }
 
-  /** Counts parse outcomes for one source. */
-  static final class ParseCounters {
-    private final Counter in;
-    private final Counter valid;
-    private final DeadLetterCounter dead;
-    private final Counter behindRecordTime;
-
-    ParseCounters(String source) {
-      this.in = Metrics.counter(METRICS_NAMESPACE, source + "_in");
-      this.valid = Metrics.counter(METRICS_NAMESPACE, source + "_valid");
-      this.dead = new DeadLetterCounter(source);
-      this.behindRecordTime = Metrics.counter(METRICS_NAMESPACE, source + "_behind_record_time");
-    }
-
-    void in() {
-      in.inc();
-    }
-
-    void valid() {
-      valid.inc();
-    }
-
-    void behindRecordTime() {
-      behindRecordTime.inc();
-    }
-
-    void dead(DeadLetterReason reason) {
-      dead.count(reason);
-    }
-  }
-
   /** Wires {@link RecordParser} to the two outputs. */
   static final class ParseJsonFn extends DoFn<String, Row> {
     private final RecordParser parser;
     private final String source;
-    private transient ParseCounters counters;
+    private transient ParseOutput output;
 
     ParseJsonFn(RecordParser parser, String source) {
       this.parser = parser;
@@ -112,28 +79,14 @@ public final class ParseEvents extends PTransform<PCollection<String>, ParseResu
 
     @Setup
     public void setup() {
-      counters = new ParseCounters(source);
+      output = new ParseOutput(source, parser.schema());
     }
 
     @ProcessElement
     public void process(
         @Element String payload, @Timestamp Instant recordTime, MultiOutputReceiver out) {
-      counters.in();
-      RecordParser.Result result = parser.parseJson(payload);
-      if (result.ok()) {
-        counters.valid();
-        Instant time = result.row().getDateTime(parser.schema().timeField()).toInstant();
-        if (time.isBefore(recordTime)) {
-          // Beam cannot move an element back in time: keep the record's (later) timestamp.
-          counters.behindRecordTime();
-          out.get(ROWS).output(result.row());
-        } else {
-          out.get(ROWS).outputWithTimestamp(result.row(), time);
-        }
-      } else {
-        counters.dead(result.reason());
-        out.get(DEAD).output(deadLetter(source, result, payload));
-      }
+      output.in();
+      output.emit(parser.parseJson(payload), recordTime, out, () -> payload);
     }
   }
 

@@ -36,7 +36,10 @@ public final class RecordParser implements Serializable {
       return row != null;
     }
 
-    static Result failure(DeadLetterReason reason, String detail) {
+    /**
+     * No row, for {@code reason}; {@code detail} says what was wrong in words a person can act on.
+     */
+    public static Result failure(DeadLetterReason reason, String detail) {
       return new Result(null, reason, detail);
     }
   }
@@ -57,16 +60,9 @@ public final class RecordParser implements Serializable {
       return Result.failure(DeadLetterReason.MALFORMED_JSON, "empty record");
     }
     int bytes = payload.length() > schema.maxRecordBytes() / 4 ? utf8Length(payload) : 0;
-    if (bytes > schema.maxRecordBytes()) {
-      return Result.failure(
-          DeadLetterReason.OVERSIZED,
-          "record of "
-              + bytes
-              + " bytes exceeds the limit of "
-              + schema.maxRecordBytes()
-              + " bytes for '"
-              + schema.name()
-              + "'");
+    Result oversized = oversized(bytes);
+    if (oversized != null) {
+      return oversized;
     }
     JsonNode node;
     try {
@@ -79,6 +75,26 @@ public final class RecordParser implements Serializable {
       return Result.failure(DeadLetterReason.MALFORMED_JSON, "expected a JSON object");
     }
     return parse(field -> fromJson(node.get(field)));
+  }
+
+  /**
+   * The {@link DeadLetterReason#OVERSIZED} failure of a serialized record of {@code bytes} bytes,
+   * or {@code null} when it fits in {@link EventSchema#maxRecordBytes()}: the size rule of every
+   * encoding, checked before decoding.
+   */
+  public Result oversized(int bytes) {
+    if (bytes <= schema.maxRecordBytes()) {
+      return null;
+    }
+    return Result.failure(
+        DeadLetterReason.OVERSIZED,
+        "record of "
+            + bytes
+            + " bytes exceeds the limit of "
+            + schema.maxRecordBytes()
+            + " bytes for '"
+            + schema.name()
+            + "'");
   }
 
   /** Parses a record whose fields are already decoded (an Avro record, a map). */

@@ -34,6 +34,11 @@ public final class Collect {
     return out;
   }
 
+  /** The events with their vectors, as collected. */
+  public static List<FeaturedEvent> events(String sink) {
+    return List.copyOf(SINKS.get(sink));
+  }
+
   static final class CollectFn extends DoFn<FeaturedEvent, Void> {
     private final String sink;
 

@@ -51,7 +51,8 @@ import org.junit.rules.TemporaryFolder;
  * {@code s3://} in every command, against an S3 server in the test's JVM (S3Proxy with a
  * file-system store): {@code train} reads its spec and data from the bucket and registers there,
  * {@code models list} shows the version, {@code serve} loads it from the bucket and scores, and
- * {@code models promote} of a second version there is picked up by the running serve.
+ * {@code models promote} of a second version there is picked up by the running serve; {@code
+ * replay} reads its records and schema from the bucket.
  */
 public class ObjectStoreTest {
   @ClassRule public static final TemporaryFolder TMP = new TemporaryFolder();
@@ -215,6 +216,25 @@ public class ObjectStoreTest {
     } finally {
       serving.cancel();
     }
+  }
+
+  @Test
+  public void replayReadsItsRecordsAndSchemaFromABucket() throws Exception {
+    upload(TestDataFiles.fraudPaymentsAvroSchema(), "schemas/payments.avsc");
+    KafkaTopics.create(kafka.bootstrapServers(), 1, List.of("s3-events", "s3-outcomes"));
+    String printed =
+        freshet(
+            "replay",
+            "--events=s3://" + BUCKET + "/data/events.jsonl",
+            "--outcomes=s3://" + BUCKET + "/data/*comes.jsonl",
+            "--bootstrapServers=" + kafka.bootstrapServers(),
+            "--topic=s3-events",
+            "--outcomesTopic=s3-outcomes",
+            "--keyField=card_id",
+            "--limit=1000",
+            "--eventsEncoding=AVRO",
+            "--eventsSchema=s3://" + BUCKET + "/schemas/payments.avsc");
+    assertThat(printed).contains("events as AVRO").contains("produced 1,000 records");
   }
 
   private static void send(KafkaProducer<String, String> producer, List<String> events) {

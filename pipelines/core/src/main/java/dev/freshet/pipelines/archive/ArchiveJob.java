@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.archive;
 
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
@@ -59,12 +60,13 @@ public final class ArchiveJob {
   }
 
   /**
-   * Checks the options, then Kafka (reachable, topics present), then starts the pipeline without
-   * blocking; cancel the returned result to stop it.
+   * Checks the options (the encodings' schema files included), then Kafka (reachable, topics
+   * present), then starts the pipeline without blocking; cancel the returned result to stop it.
    */
   public static PipelineResult start(ArchiveOptions options, PrintStream out) throws IOException {
     FeatureSpec spec = Specs.load(options);
     ArchivePipeline.validate(options, spec);
+    ArchivePipeline.inputs(options, spec).forEach(EncodedTopic::check);
     List<String> topics = new ArrayList<>();
     ArchivePipeline.streams(options, spec).forEach(s -> topics.add(s.topic()));
     topics.add(options.getDeadLettersTopic());

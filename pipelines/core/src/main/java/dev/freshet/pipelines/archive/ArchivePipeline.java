@@ -1,5 +1,6 @@
 package dev.freshet.pipelines.archive;
 
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.predictions.ParsePredictions;
 import dev.freshet.transforms.events.DeadLetter;
@@ -43,16 +44,17 @@ import org.joda.time.Duration;
  * The unbounded {@code archive} pipeline (DESIGN data flow: topics to permanent storage):
  *
  * <pre>
- * [events]      ─> ParseEvents (spec) ─┐
- * [outcomes]    ─> ParseEvents (spec) ─┼─> hourly event-time windows ─> Parquet per stream/date/hour
+ * [events]      ─> parse (spec)       ─┐
+ * [outcomes]    ─> parse (spec)       ─┼─> hourly event-time windows ─> Parquet per stream/date/hour
  * [predictions] ─> parse predictions  ─┘
  * malformed records of all three ─────────────────────────────────────> [dead-letters]
  * </pre>
  *
- * Events and outcomes are parsed with the feature spec's own parser and written with columns
- * derived from the spec ({@link ParquetRecords}), so {@code freshet train --events=<archiveDir>/
- * payments/**}{@code /*.parquet} reads them exactly as it reads any Parquet input; predictions keep
- * every field serve wrote ({@link PredictionRows}). Layout: {@link ArchiveLayout}.
+ * Events and outcomes are parsed in their encodings ({@link EncodedTopic}: JSON, Avro, Protobuf)
+ * with the feature spec's own parser and written with columns derived from the spec ({@link
+ * ParquetRecords}), so {@code freshet train --events=<archiveDir>/ payments/**}{@code /*.parquet}
+ * reads them exactly as it reads any Parquet input; predictions keep every field serve wrote
+ * ({@link PredictionRows}). Layout: {@link ArchiveLayout}.
  *
  * <p><b>Window and trigger policy.</b> Records are windowed into fixed one-hour windows of event
  * time, the partition unit. An hour is written once, when the watermark passes its end (the on-time
@@ -114,25 +116,26 @@ public final class ArchivePipeline {
     return streams;
   }
 
+  /** The events and (when the spec has them) outcomes topics, in their encodings. */
+  public static List<EncodedTopic> inputs(ArchiveOptions options, FeatureSpec spec) {
+    List<EncodedTopic> inputs = new ArrayList<>(List.of(EncodedTopic.events(options, spec)));
+    if (spec.outcomes() != null) {
+      inputs.add(EncodedTopic.outcomes(options, spec));
+    }
+    return inputs;
+  }
+
   /** Builds the pipeline on {@code p}; reading and writing start on run. */
   public static void build(Pipeline p, ArchiveOptions options, FeatureSpec spec) {
     validate(options, spec);
     String runId = UUID.randomUUID().toString().substring(0, 8);
     List<PCollection<DeadLetter>> dead = new ArrayList<>();
 
-    List<EventSchema> schemas = new ArrayList<>(List.of(spec.events()));
-    if (spec.outcomes() != null) {
-      schemas.add(spec.outcomes());
-    }
-    List<Stream> streams = streams(options, spec);
-    for (int i = 0; i < schemas.size(); i++) {
-      EventSchema schema = schemas.get(i);
-      Stream stream = streams.get(i);
-      ParseResult parsed =
-          p.apply("Read " + stream.name(), KafkaTopics.read(options, stream.topic()))
-              .apply("Parse " + stream.name(), ParseEvents.json(schema).withSource(schema.name()));
+    for (EncodedTopic input : inputs(options, spec)) {
+      EventSchema schema = input.schema();
+      ParseResult parsed = input.read(p, "Read " + schema.name(), "Parse " + schema.name());
       dead.add(parsed.deadLetters());
-      write(parsed.rows(), stream.name(), schema.timeField(), options, runId);
+      write(parsed.rows(), schema.name(), schema.timeField(), options, runId);
     }
     if (options.getArchivePredictions()) {
       ParsePredictions.Result parsed =

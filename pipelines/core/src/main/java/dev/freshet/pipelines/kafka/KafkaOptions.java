@@ -4,21 +4,25 @@ import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.Validation;
 
-/** Where the streaming pipelines find Kafka and the topics they talk through. */
-public interface KafkaOptions extends KafkaClientOptions {
+/**
+ * Where the streaming pipelines find Kafka, the topics they talk through and how the events and
+ * outcomes there are encoded.
+ */
+public interface KafkaOptions extends KafkaClientOptions, EncodingOptions {
   @Description("Kafka bootstrap servers, host:port[,host:port...].")
   @Validation.Required
   String getBootstrapServers();
 
   void setBootstrapServers(String value);
 
-  @Description("Topic of the events to score (JSON, one record each; keyed by entity).")
+  @Description(
+      "Topic of the events to score (one record each, in --eventsEncoding; keyed by entity).")
   @Default.String("events")
   String getEventsTopic();
 
   void setEventsTopic(String value);
 
-  @Description("Topic of the outcomes (natural labels) that arrive later.")
+  @Description("Topic of the outcomes (natural labels) that arrive later, in --outcomesEncoding.")
   @Default.String("outcomes")
   String getOutcomesTopic();
 

@@ -32,11 +32,15 @@ import org.apache.kafka.common.errors.AuthorizationException;
 import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.Deserializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.joda.time.Duration;
 
-/** Reading and writing Freshet's topics (JSON strings) from Beam, and checking them up front. */
+/**
+ * Reading and writing Freshet's topics from Beam (JSON strings; the events and outcomes in their
+ * encodings through {@link EncodedTopic}), and checking them up front.
+ */
 public final class KafkaTopics {
   private static final java.time.Duration LEADER_WAIT = java.time.Duration.ofSeconds(30);
 
@@ -206,18 +210,36 @@ public final class KafkaTopics {
 
   /** The values of {@code topic}, stamped with each record's CreateTime (see EventTimePolicy). */
   public static PTransform<PBegin, PCollection<String>> read(KafkaOptions options, String topic) {
+    return values(options, topic, StringDeserializer.class, StringDeserializer.class);
+  }
+
+  /**
+   * The values of {@code topic} as bytes (Avro, Protobuf), stamped as {@link #read} stamps them;
+   * the keys are not decoded.
+   */
+  public static PTransform<PBegin, PCollection<byte[]>> readBytes(
+      KafkaOptions options, String topic) {
+    return values(options, topic, ByteArrayDeserializer.class, ByteArrayDeserializer.class);
+  }
+
+  /** Steps {@code Read <topic>} (KafkaIO) and {@code Values <topic>}. */
+  private static <K, V> PTransform<PBegin, PCollection<V>> values(
+      KafkaOptions options,
+      String topic,
+      Class<? extends Deserializer<K>> keys,
+      Class<? extends Deserializer<V>> values) {
     return new PTransform<>() {
       @Override
-      public PCollection<String> expand(PBegin input) {
+      public PCollection<V> expand(PBegin input) {
         return input
             .apply(
                 "Read " + topic,
-                KafkaIO.<String, String>read()
+                KafkaIO.<K, V>read()
                     .withBootstrapServers(options.getBootstrapServers())
                     .withConsumerFactoryFn(KafkaClients.of(options).consumerFactory())
                     .withTopic(topic)
-                    .withKeyDeserializer(StringDeserializer.class)
-                    .withValueDeserializer(StringDeserializer.class)
+                    .withKeyDeserializer(keys)
+                    .withValueDeserializer(values)
                     .withConsumerConfigUpdates(
                         Map.of(
                             ConsumerConfig.GROUP_ID_CONFIG,

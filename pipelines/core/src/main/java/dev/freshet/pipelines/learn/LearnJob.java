@@ -4,6 +4,7 @@ import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.registry.SmokeTestSet;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
@@ -99,12 +100,14 @@ public final class LearnJob {
   public record Prerequisites(String production, SmokeTestSet smokeTest) {}
 
   /**
-   * Checks Kafka (reachable, topics present), the registry (a production version) and the
-   * smoke-test set, then starts the pipeline without blocking; cancel the result to stop it.
+   * Checks the options (the outcomes' encoding included), Kafka (reachable, topics present), the
+   * registry (a production version) and the smoke-test set, then starts the pipeline without
+   * blocking; cancel the result to stop it.
    */
   public static PipelineResult start(LearnOptions options, PrintStream out) throws IOException {
     FeatureSpec spec = Specs.load(options);
     LearnPipeline.validate(options, spec);
+    EncodedTopic.outcomes(options, spec).check();
     KafkaClients kafka = KafkaClients.of(options);
     KafkaTopics.requireReachable(
         kafka,

@@ -4,11 +4,11 @@ import dev.freshet.model.evaluation.OfflineGate;
 import dev.freshet.model.evaluation.OnlinePromoter;
 import dev.freshet.model.evaluation.PromotionManager;
 import dev.freshet.model.examples.Example;
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.predictions.ParsePredictions;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.transforms.events.DeadLetter;
-import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.events.ParseResult;
 import dev.freshet.transforms.features.FeatureSpec;
 import dev.freshet.transforms.labels.JoinLabels;
@@ -63,10 +63,7 @@ public final class LearnPipeline {
         logged.predictions().apply("ByEventId", ParsePredictions.byEventId());
 
     ParseResult outcomeRows =
-        p.apply("ReadOutcomes", KafkaTopics.read(options, options.getOutcomesTopic()))
-            .apply(
-                "ParseOutcomes",
-                ParseEvents.json(spec.outcomes()).withSource(spec.outcomes().name()));
+        EncodedTopic.outcomes(options, spec).read(p, "ReadOutcomes", "ParseOutcomes");
     PCollection<Outcome> outcomes =
         outcomeRows
             .rows()

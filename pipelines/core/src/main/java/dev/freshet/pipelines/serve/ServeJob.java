@@ -3,6 +3,7 @@ package dev.freshet.pipelines.serve;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.pipelines.features.Specs;
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.launch.Launcher;
@@ -53,12 +54,14 @@ public final class ServeJob {
   }
 
   /**
-   * Checks Kafka (reachable, topics present) and the registry (a servable production version), then
-   * starts the pipeline without blocking; cancel the returned result to stop it.
+   * Checks the options (the encodings' schema files included), Kafka (reachable, topics present)
+   * and the registry (a servable production version), then starts the pipeline without blocking;
+   * cancel the returned result to stop it.
    */
   public static PipelineResult start(ServeOptions options, PrintStream out) throws IOException {
     ServePipeline.validate(options);
     FeatureSpec spec = Specs.load(options);
+    ServePipeline.inputs(options, spec).forEach(EncodedTopic::check);
     KafkaClients kafka = KafkaClients.of(options);
     KafkaTopics.requireReachable(kafka, ServePipeline.topics(options, spec), KAFKA_CHECK_TIMEOUT);
     String version = requireServableModel(options.getRegistry(), spec);

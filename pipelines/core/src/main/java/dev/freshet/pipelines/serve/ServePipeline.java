@@ -2,10 +2,10 @@ package dev.freshet.pipelines.serve;
 
 import dev.freshet.model.evaluation.ArmRouter;
 import dev.freshet.model.evaluation.Routing;
+import dev.freshet.pipelines.kafka.EncodedTopic;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.transforms.events.DeadLetter;
-import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.events.ParseResult;
 import dev.freshet.transforms.features.EntityKey;
 import dev.freshet.transforms.features.ExtractFeatures;
@@ -61,9 +61,7 @@ public final class ServePipeline {
   public static Outputs build(Pipeline p, ServeOptions options, FeatureSpec spec) {
     validate(options);
     Duration driftWindow = driftWindow(options);
-    ParseResult events =
-        p.apply("ReadEvents", KafkaTopics.read(options, options.getEventsTopic()))
-            .apply("ParseEvents", ParseEvents.json(spec.events()).withSource(spec.events().name()));
+    ParseResult events = EncodedTopic.events(options, spec).read(p, "ReadEvents", "ParseEvents");
     PCollectionList<DeadLetter> dead = PCollectionList.of(events.deadLetters());
 
     ExtractFeatures extract =
@@ -71,10 +69,7 @@ public final class ServePipeline {
             .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()));
     if (spec.hasOutcomeFeatures()) {
       ParseResult outcomes =
-          p.apply("ReadOutcomes", KafkaTopics.read(options, options.getOutcomesTopic()))
-              .apply(
-                  "ParseOutcomes",
-                  ParseEvents.json(spec.outcomes()).withSource(spec.outcomes().name()));
+          EncodedTopic.outcomes(options, spec).read(p, "ReadOutcomes", "ParseOutcomes");
       JoinLabels.Result<Row> labels =
           events.rows().apply("JoinLabels", JoinLabels.events(spec, outcomes.rows()));
       extract = extract.withLabels(labels.labeled());
@@ -205,6 +200,18 @@ public final class ServePipeline {
         .filter(java.util.Objects::nonNull)
         .findFirst()
         .orElse(spec.events().idField());
+  }
+
+  /**
+   * The topics serve parses, in their encodings: the events, and the outcomes when the spec has
+   * outcome features.
+   */
+  public static List<EncodedTopic> inputs(ServeOptions options, FeatureSpec spec) {
+    List<EncodedTopic> inputs = new ArrayList<>(List.of(EncodedTopic.events(options, spec)));
+    if (spec.hasOutcomeFeatures()) {
+      inputs.add(EncodedTopic.outcomes(options, spec));
+    }
+    return inputs;
   }
 
   /** The topics serve reads and writes (outcomes only when the spec has outcome features). */

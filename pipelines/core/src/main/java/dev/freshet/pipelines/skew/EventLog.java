@@ -1,42 +1,27 @@
 package dev.freshet.pipelines.skew;
 
 import dev.freshet.pipelines.Domain;
-import dev.freshet.pipelines.io.AvroJson;
-import dev.freshet.pipelines.io.EventFiles;
 import dev.freshet.pipelines.io.FlightRecords;
+import dev.freshet.pipelines.io.RecordFiles;
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.RecordParser;
 import dev.freshet.transforms.features.FeatureSpec;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.nio.channels.Channels;
-import java.nio.channels.ReadableByteChannel;
-import java.nio.channels.SeekableByteChannel;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
-import org.apache.avro.generic.GenericRecord;
-import org.apache.beam.sdk.io.Compression;
-import org.apache.beam.sdk.io.FileSystems;
 import org.apache.beam.sdk.io.fs.MatchResult;
 import org.apache.beam.sdk.values.KV;
 import org.apache.beam.sdk.values.Row;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
-import org.apache.parquet.io.DelegatingSeekableInputStream;
-import org.apache.parquet.io.InputFile;
-import org.apache.parquet.io.SeekableInputStream;
 
 /**
  * An event log read into memory by the launching program, in event-time order, for the streaming
  * path of the skew check (a TestStream is built from the records it replays). Files are read
- * through Beam's {@link FileSystems} (local, {@code gs://}, ...), JSON lines (optionally
- * compressed) or Parquet, and parsed by the same {@link RecordParser} as {@code ParseEvents}; the
- * records that do not parse are counted, as the bounded path turns them into dead letters.
+ * through Beam's file systems ({@link RecordFiles}: local, {@code gs://}, ...), JSON lines
+ * (optionally compressed) or Parquet, and parsed by the same {@link RecordParser} as {@code
+ * ParseEvents}; the records that do not parse are counted, as the bounded path turns them into dead
+ * letters.
  */
 public final class EventLog {
   /** Parsed events and outcomes in time order, and how many records did not parse. */
@@ -78,8 +63,8 @@ public final class EventLog {
     Consumer<String> onEvent = line -> parse(eventParser, line, events, bad, 0);
     Consumer<String> onOutcome = line -> parse(outcomeParser, line, outcomes, bad, 1);
     if (domain == Domain.FLIGHTS) {
-      for (MatchResult.Metadata file : match(eventsPattern)) {
-        readParquet(
+      for (MatchResult.Metadata file : RecordFiles.match(eventsPattern)) {
+        RecordFiles.forEachRow(
             file,
             r -> {
               KV<String, String> pair = FlightRecords.toJsonPair(r);
@@ -90,9 +75,9 @@ public final class EventLog {
             });
       }
     } else {
-      readRecords(eventsPattern, onEvent);
+      RecordFiles.forEachJson(eventsPattern, onEvent);
       if (outcomesPattern != null) {
-        readRecords(outcomesPattern, onOutcome);
+        RecordFiles.forEachJson(outcomesPattern, onOutcome);
       }
     }
     events.sort(byTime(spec.events()));
@@ -120,70 +105,5 @@ public final class EventLog {
 
   static long time(Row row, EventSchema schema) {
     return row.getDateTime(schema.timeField()).getMillis();
-  }
-
-  private static List<MatchResult.Metadata> match(String pattern) throws IOException {
-    return FileSystems.match(pattern).metadata();
-  }
-
-  /** Every record of the files matching {@code pattern}, as the JSON the parser reads. */
-  private static void readRecords(String pattern, Consumer<String> sink) throws IOException {
-    for (MatchResult.Metadata file : match(pattern)) {
-      if (EventFiles.detect(file.resourceId().toString()) == EventFiles.Format.PARQUET) {
-        readParquet(file, r -> sink.accept(AvroJson.toJson(r)));
-      } else {
-        Compression compression = Compression.detect(file.resourceId().getFilename());
-        try (ReadableByteChannel channel =
-                compression.readDecompressed(FileSystems.open(file.resourceId()));
-            BufferedReader reader =
-                new BufferedReader(
-                    new InputStreamReader(
-                        Channels.newInputStream(channel), StandardCharsets.UTF_8))) {
-          reader.lines().forEach(sink);
-        }
-      }
-    }
-  }
-
-  private static void readParquet(MatchResult.Metadata file, Consumer<GenericRecord> sink)
-      throws IOException {
-    try (ParquetReader<GenericRecord> reader =
-        AvroParquetReader.<GenericRecord>builder(input(file)).build()) {
-      for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-        sink.accept(r);
-      }
-    }
-  }
-
-  /** A Parquet input on any Beam file system whose channels can seek (local files, GCS). */
-  private static InputFile input(MatchResult.Metadata file) {
-    return new InputFile() {
-      @Override
-      public long getLength() {
-        return file.sizeBytes();
-      }
-
-      @Override
-      public SeekableInputStream newStream() throws IOException {
-        ReadableByteChannel channel = FileSystems.open(file.resourceId());
-        if (!(channel instanceof SeekableByteChannel seekable)) {
-          channel.close();
-          throw new IOException(
-              file.resourceId() + ": this file system cannot seek, which reading Parquet needs");
-        }
-        InputStream in = Channels.newInputStream(seekable);
-        return new DelegatingSeekableInputStream(in) {
-          @Override
-          public long getPos() throws IOException {
-            return seekable.position();
-          }
-
-          @Override
-          public void seek(long newPos) throws IOException {
-            seekable.position(newPos);
-          }
-        };
-      }
-    };
   }
 }

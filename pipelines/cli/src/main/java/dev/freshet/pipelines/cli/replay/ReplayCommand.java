@@ -2,14 +2,17 @@ package dev.freshet.pipelines.cli.replay;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.freshet.pipelines.cli.BeamFileSystems;
 import dev.freshet.pipelines.cli.KafkaSettings;
-import dev.freshet.pipelines.io.AvroJson;
+import dev.freshet.pipelines.encodings.RecordEncoder;
+import dev.freshet.pipelines.encodings.RecordEncoding;
+import dev.freshet.pipelines.encodings.TopicEncoding;
+import dev.freshet.pipelines.io.RecordFiles;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
-import dev.freshet.testdata.LocalParquetFiles;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -17,46 +20,57 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.apache.avro.generic.GenericRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringSerializer;
-import org.apache.parquet.avro.AvroParquetReader;
-import org.apache.parquet.hadoop.ParquetReader;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code freshet replay}: produces a recorded log (events and, optionally, outcomes; JSON lines or
- * Parquet) to Kafka in event-time order, each record stamped with its own time (CreateTime) and
- * keyed by an entity field so that one entity's events stay in order, at an accelerated clock or a
- * fixed rate.
+ * Parquet, on any Beam file system) to Kafka in event-time order, each record stamped with its own
+ * time (CreateTime) and keyed by an entity field so that one entity's events stay in order, at an
+ * accelerated clock or a fixed rate. Each topic's records are written in the encoding its producers
+ * would use (JSON, Avro, the Confluent wire format or Protobuf; see {@link TopicEncoding}), so
+ * serve, learn and archive can be tried against exactly what they will read.
  */
 @Command(
     name = "replay",
     mixinStandardHelpOptions = true,
     description = {
-      "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled.",
+      "Replay events (and outcomes) from files to Kafka in event-time order, rate-controlled,",
+      "as JSON, Avro, Confluent wire-format Avro or Protobuf (--eventsEncoding, ...).",
       "Records are stamped with their event time: topics receiving events older than their"
           + " retention.ms delete them at the next retention check (use retention.ms=-1)."
     })
 public final class ReplayCommand implements Callable<Integer> {
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  @Option(names = "--events", required = true, description = "Events file (.jsonl or .parquet).")
-  Path events;
+  @Option(
+      names = "--events",
+      required = true,
+      description =
+          "Events: a file or pattern of JSON lines (.jsonl, optionally .gz) or Parquet, local,"
+              + " gs:// or s3:// (Beam's file-system options, e.g. --awsRegion, configure the"
+              + " store).")
+  String events;
 
   @Option(
       names = "--outcomes",
-      description = "Outcomes file (.jsonl or .parquet), interleaved by time.")
-  Path outcomes;
+      description = "Outcomes, as --events; interleaved with the events by time.")
+  String outcomes;
 
   @Option(names = "--bootstrapServers", required = true, description = "Kafka bootstrap servers.")
   String bootstrapServers;
 
   @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
+
+  /** Beam's file-system options for the files and schemas (see {@link BeamFileSystems}). */
+  @Unmatched List<String> fileSystemOptions = new ArrayList<>();
 
   /** Set by {@link #of}: clients built by the caller, instead of the options above. */
   private KafkaClients kafka;
@@ -122,8 +136,61 @@ public final class ReplayCommand implements Callable<Integer> {
       description = "Stop after this many records; 0 = all.")
   long limit;
 
-  /** One record to produce. */
-  public record Timed(long timeMillis, String topic, String key, String json) {}
+  @Option(
+      names = "--eventsEncoding",
+      defaultValue = "JSON",
+      description =
+          "How to write the events: JSON (the lines as they are), AVRO, CONFLUENT_AVRO or PROTOBUF"
+              + " (default: ${DEFAULT-VALUE}); as serve reads them with the same option.")
+  RecordEncoding eventsEncoding = RecordEncoding.JSON;
+
+  @Option(
+      names = "--eventsSchema",
+      description =
+          "AVRO: the writer schema (.avsc); CONFLUENT_AVRO: the directory of <id>.avsc files;"
+              + " PROTOBUF: the FileDescriptorSet (protoc --include_imports"
+              + " --descriptor_set_out=FILE). Any file system Freshet reads.")
+  String eventsSchema;
+
+  @Option(
+      names = "--eventsMessage",
+      description = "PROTOBUF: the full name of the events' message type in --eventsSchema.")
+  String eventsMessage;
+
+  @Option(
+      names = "--eventsSchemaId",
+      description =
+          "CONFLUENT_AVRO: the schema id written in each event's header; its writer schema is"
+              + " <id>.avsc in --eventsSchema.")
+  Integer eventsSchemaId;
+
+  @Option(
+      names = "--outcomesEncoding",
+      defaultValue = "JSON",
+      description =
+          "How to write the outcomes: JSON, AVRO, CONFLUENT_AVRO or PROTOBUF (default:"
+              + " ${DEFAULT-VALUE}), with --outcomesSchema, --outcomesMessage, --outcomesSchemaId"
+              + " as for the events.")
+  RecordEncoding outcomesEncoding = RecordEncoding.JSON;
+
+  @Option(names = "--outcomesSchema", description = "The outcomes' schema, as --eventsSchema.")
+  String outcomesSchema;
+
+  @Option(
+      names = "--outcomesMessage",
+      description = "PROTOBUF: the full name of the outcomes' message type in --outcomesSchema.")
+  String outcomesMessage;
+
+  @Option(
+      names = "--outcomesSchemaId",
+      description = "CONFLUENT_AVRO: the schema id written in each outcome's header.")
+  Integer outcomesSchemaId;
+
+  /**
+   * One record to produce: its JSON (as read) and the value written, the JSON in the topic's
+   * encoding.
+   */
+  public record Timed(long timeMillis, String topic, String key, String json, byte[] value) {}
 
   /** Told of each record as it is handed to the producer, with the wall-clock time. */
   @FunctionalInterface
@@ -135,8 +202,8 @@ public final class ReplayCommand implements Callable<Integer> {
   public static ReplayCommand of(
       Path events, Path outcomes, KafkaClients kafka, String keyField, double speedup) {
     ReplayCommand r = new ReplayCommand();
-    r.events = events;
-    r.outcomes = outcomes;
+    r.events = events.toString();
+    r.outcomes = outcomes == null ? null : outcomes.toString();
     r.kafka = kafka;
     r.keyField = keyField;
     r.speedup = speedup;
@@ -168,6 +235,7 @@ public final class ReplayCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    BeamFileSystems.register(fileSystemOptions);
     Summary s = replay(System.out);
     return s.produced() > 0 ? 0 : 1;
   }
@@ -181,6 +249,12 @@ public final class ReplayCommand implements Callable<Integer> {
 
   public Summary replay(PrintStream out, SendListener listener)
       throws IOException, InterruptedException {
+    // A bad encoding fails before Kafka is asked.
+    TopicEncoding eventsAs = encoding("events", eventsEncoding, eventsSchema, eventsMessage);
+    RecordEncoder eventsEncoder = eventsAs.encoder(eventsSchemaId);
+    TopicEncoding outcomesAs =
+        encoding("outcomes", outcomesEncoding, outcomesSchema, outcomesMessage);
+    RecordEncoder outcomesEncoder = outcomes == null ? null : outcomesAs.encoder(outcomesSchemaId);
     KafkaClients kafka = this.kafka != null ? this.kafka : kafkaSettings.clients(bootstrapServers);
     List<String> topics = new ArrayList<>(List.of(topic));
     if (outcomes != null) {
@@ -188,9 +262,18 @@ public final class ReplayCommand implements Callable<Integer> {
     }
     // Unreachable brokers, refused credentials and missing topics fail here, saying which.
     KafkaTopics.requireReachable(kafka, topics, java.time.Duration.ofSeconds(5));
-    List<Timed> records = new ArrayList<>(read(events, topic, timeField, keyField));
+    // Every record is encoded before any is sent: one the schema cannot hold stops the replay.
+    List<Timed> records =
+        new ArrayList<>(read("--events", events, topic, timeField, keyField, eventsEncoder));
     if (outcomes != null) {
-      records.addAll(read(outcomes, outcomesTopic, outcomeTimeField, "event_id"));
+      records.addAll(
+          read(
+              "--outcomes",
+              outcomes,
+              outcomesTopic,
+              outcomeTimeField,
+              "event_id",
+              outcomesEncoder));
     }
     records.sort(Comparator.comparingLong(Timed::timeMillis));
     if (until != null) {
@@ -201,30 +284,36 @@ public final class ReplayCommand implements Callable<Integer> {
       records = records.subList(0, (int) limit);
     }
     out.printf(
-        "replaying %,d records from %s to %s (%s)%n",
+        "replaying %,d records from %s to %s (%s)%s%n",
         records.size(),
         records.isEmpty() ? "-" : Instant.ofEpochMilli(records.get(0).timeMillis()),
         kafka.describe(),
         speedup > 0
             ? speedup + "x stream time"
-            : rate > 0 ? rate + " records/s" : "as fast as possible");
+            : rate > 0 ? rate + " records/s" : "as fast as possible",
+        eventsAs.isJson() && (outcomes == null || outcomesAs.isJson())
+            ? ""
+            : ", events as "
+                + eventsAs.encoding()
+                + (outcomes == null ? "" : ", outcomes as " + outcomesAs.encoding()));
     long events = 0;
     long start = System.nanoTime();
-    try (KafkaProducer<String, String> producer =
+    // Values as bytes: JSON as its UTF-8 bytes (what a StringSerializer writes), others encoded.
+    try (KafkaProducer<String, byte[]> producer =
         new KafkaProducer<>(
             kafka.config(
                 Map.of(
                     ProducerConfig.LINGER_MS_CONFIG, "1",
                     ProducerConfig.MAX_BLOCK_MS_CONFIG, "10000")),
             new StringSerializer(),
-            new StringSerializer())) {
+            new ByteArraySerializer())) {
       long first = records.isEmpty() ? 0 : records.get(0).timeMillis();
       for (int i = 0; i < records.size(); i++) {
         Timed r = records.get(i);
         if (unpacedAfter == null || r.timeMillis() <= unpacedAfter.toEpochMilli()) {
           pace(start, i, r.timeMillis() - first);
         }
-        producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.json()));
+        producer.send(new ProducerRecord<>(r.topic(), null, r.timeMillis(), r.key(), r.value()));
         listener.sent(r, System.currentTimeMillis());
         if (r.topic().equals(topic)) {
           events++;
@@ -257,21 +346,36 @@ public final class ReplayCommand implements Callable<Integer> {
     }
   }
 
-  private static List<Timed> read(Path file, String topic, String timeField, String keyField)
+  private static TopicEncoding encoding(
+      String stream, RecordEncoding encoding, String schema, String message) {
+    return new TopicEncoding(
+        stream, encoding == null ? RecordEncoding.JSON : encoding, schema, message);
+  }
+
+  /** The records of the files {@code option} names, each encoded; blank lines are skipped. */
+  private static List<Timed> read(
+      String option,
+      String pattern,
+      String topic,
+      String timeField,
+      String keyField,
+      RecordEncoder encoder)
       throws IOException {
     List<String> lines = new ArrayList<>();
-    if (file.toString().endsWith(".parquet")) {
-      try (ParquetReader<GenericRecord> reader =
-          AvroParquetReader.<GenericRecord>builder(LocalParquetFiles.input(file)).build()) {
-        for (GenericRecord r = reader.read(); r != null; r = reader.read()) {
-          lines.add(AvroJson.toJson(r));
-        }
-      }
-    } else {
-      lines = Files.readAllLines(file);
+    try {
+      RecordFiles.forEachJson(
+          pattern,
+          line -> {
+            if (!line.isBlank()) {
+              lines.add(line);
+            }
+          });
+    } catch (FileNotFoundException e) {
+      throw new IllegalArgumentException(option + "=" + pattern + " matches no file", e);
     }
     List<Timed> out = new ArrayList<>(lines.size());
-    for (String line : lines) {
+    for (int i = 0; i < lines.size(); i++) {
+      String line = lines.get(i);
       JsonNode node = JSON.readTree(line);
       JsonNode time = node.get(timeField);
       long millis =
@@ -279,7 +383,23 @@ public final class ReplayCommand implements Callable<Integer> {
               ? 0
               : time.isNumber() ? time.asLong() : Instant.parse(time.asText()).toEpochMilli();
       JsonNode key = node.get(keyField);
-      out.add(new Timed(millis, topic, key == null ? null : key.asText(), line));
+      byte[] value;
+      try {
+        value = encoder.encode(line);
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException(
+            option
+                + "="
+                + pattern
+                + " record "
+                + (i + 1)
+                + " cannot be written for "
+                + topic
+                + ": "
+                + e.getMessage(),
+            e);
+      }
+      out.add(new Timed(millis, topic, key == null ? null : key.asText(), line, value));
     }
     return out;
   }
