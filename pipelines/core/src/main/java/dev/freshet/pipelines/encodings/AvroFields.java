@@ -3,7 +3,6 @@ package dev.freshet.pipelines.encodings;
 import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.FieldType;
 import dev.freshet.transforms.events.RecordParser;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.apache.avro.LogicalType;
@@ -56,34 +55,12 @@ final class AvroFields {
    * that follows the schema's name ("has no field 'amount'..."). Empty when it fits.
    */
   static List<String> problems(Schema avro, EventSchema schema, String specName) {
-    List<String> problems = new ArrayList<>();
-    List<String> missing = new ArrayList<>();
-    for (EventSchema.Field field : schema.fields()) {
-      Schema.Field avroField = avro.getField(field.name());
-      if (avroField == null) {
-        if (field.required()) {
-          missing.add("'" + field.name() + "'");
-        }
-      } else if (!canHold(
-          avroField.schema(), field.type(), field.name().equals(schema.labelField()))) {
-        problems.add(
-            String.format(
-                "has field '%s' of type %s, which cannot hold the %s spec '%s' reads for %s",
-                field.name(),
-                describe(avroField.schema()),
-                field.type().name().toLowerCase(java.util.Locale.ROOT),
-                specName,
-                schema.name()));
-      }
-    }
-    if (!missing.isEmpty()) {
-      problems.add(
-          0,
-          String.format(
-              "has no field%s %s that spec '%s' needs for %s",
-              missing.size() == 1 ? "" : "s", String.join(", ", missing), specName, schema.name()));
-    }
-    return problems;
+    return SchemaFit.problems(
+        schema,
+        specName,
+        avro::getField,
+        (f, type, label) -> canHold(f.schema(), type, label),
+        f -> describe(f.schema()));
   }
 
   /** Whether some branch of {@code avro} holds values of {@code type}. */

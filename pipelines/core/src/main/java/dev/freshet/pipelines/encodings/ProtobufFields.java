@@ -8,7 +8,6 @@ import dev.freshet.transforms.events.EventSchema;
 import dev.freshet.transforms.events.FieldType;
 import dev.freshet.transforms.events.RecordParser;
 import java.math.BigInteger;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -86,33 +85,12 @@ final class ProtobufFields {
    * message's name ("has no field 'amount'..."). Empty when it fits.
    */
   static List<String> problems(Descriptor message, EventSchema schema, String specName) {
-    List<String> problems = new ArrayList<>();
-    List<String> missing = new ArrayList<>();
-    for (EventSchema.Field field : schema.fields()) {
-      FieldDescriptor proto = message.findFieldByName(field.name());
-      if (proto == null) {
-        if (field.required()) {
-          missing.add("'" + field.name() + "'");
-        }
-      } else if (!canHold(proto, field.type(), field.name().equals(schema.labelField()))) {
-        problems.add(
-            String.format(
-                "has field '%s' of type %s, which cannot hold the %s spec '%s' reads for %s",
-                field.name(),
-                describe(proto),
-                field.type().name().toLowerCase(Locale.ROOT),
-                specName,
-                schema.name()));
-      }
-    }
-    if (!missing.isEmpty()) {
-      problems.add(
-          0,
-          String.format(
-              "has no field%s %s that spec '%s' needs for %s",
-              missing.size() == 1 ? "" : "s", String.join(", ", missing), specName, schema.name()));
-    }
-    return problems;
+    return SchemaFit.problems(
+        schema,
+        specName,
+        message::findFieldByName,
+        ProtobufFields::canHold,
+        ProtobufFields::describe);
   }
 
   private static boolean canHold(FieldDescriptor field, FieldType type, boolean label) {
