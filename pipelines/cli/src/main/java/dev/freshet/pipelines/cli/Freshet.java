@@ -7,6 +7,7 @@ import dev.freshet.pipelines.cli.models.ModelsCommand;
 import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.cli.run.LocalRunCommand;
 import dev.freshet.pipelines.cli.skew.SkewCheckCommand;
+import dev.freshet.pipelines.cli.status.StatusCommand;
 import dev.freshet.pipelines.launch.OptionNames;
 import dev.freshet.pipelines.learn.LearnJob;
 import dev.freshet.pipelines.serve.ServeJob;
@@ -36,6 +37,7 @@ import picocli.CommandLine.Unmatched;
       Freshet.SkewCheck.class,
       Freshet.Freshness.class,
       ModelsCommand.class,
+      StatusCommand.class,
       ReplayCommand.class,
       Freshet.GenerateFraud.class
     })

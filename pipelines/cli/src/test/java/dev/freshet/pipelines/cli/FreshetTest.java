@@ -118,12 +118,13 @@ public class FreshetTest {
   }
 
   @Test
-  public void modelsOnAPathWithoutARegistryFailsNamingIt() {
+  public void modelsAndStatusOnAPathWithoutARegistryFailNamingIt() {
     String missing = tmp.getRoot() + "/typo-registry";
     for (String[] args :
         List.of(
             new String[] {"models", "list", "--registry=" + missing},
-            new String[] {"models", "describe", "v1", "--registry=" + missing})) {
+            new String[] {"models", "describe", "v1", "--registry=" + missing},
+            new String[] {"status", "--registry=" + missing})) {
       StringWriter err = new StringWriter();
       assertThat(Freshet.execute(new PrintWriter(err, true), args)).as(args[1]).isEqualTo(2);
       assertThat(err.toString())
@@ -169,6 +170,7 @@ public class FreshetTest {
               "skew-check",
               "freshness",
               "models",
+              "status",
               "replay",
               "generate-fraud")) {
         captured.reset();

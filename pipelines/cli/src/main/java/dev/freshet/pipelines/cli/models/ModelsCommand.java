@@ -40,15 +40,15 @@ public final class ModelsCommand implements Callable<Integer> {
     return 0;
   }
 
-  /** The registry option every subcommand takes. */
-  static class RegistryOption {
+  /** The registry option every subcommand (and {@code freshet status}) takes. */
+  public static class RegistryOption {
     @Option(
         names = "--registry",
         defaultValue = "out/registry",
         description =
             "Model registry path, local, gs:// or s3:// (default: ${DEFAULT-VALUE}). Beam's"
                 + " file-system options (--awsRegion, --endpoint, ...) configure the store.")
-    String registry;
+    public String registry;
 
     /** Beam's file-system options for the registry's store (see {@link BeamFileSystems}). */
     @Unmatched List<String> fileSystemOptions = new ArrayList<>();
@@ -60,7 +60,7 @@ public final class ModelsCommand implements Callable<Integer> {
     }
 
     /** {@link #open}, refusing a path where no registry was ever written (a typo, say). */
-    ModelRegistry openExisting() throws IOException {
+    public ModelRegistry openExisting() throws IOException {
       ModelRegistry r = open();
       if (!r.exists()) {
         throw new IllegalArgumentException(
@@ -160,8 +160,8 @@ public final class ModelsCommand implements Callable<Integer> {
   }
 
   /** Where a version's offline NE and AUC come from: train's holdout or the learner's gate. */
-  record Offline(String source, double ne, double auc) {
-    static Offline of(Map<String, Double> metrics) {
+  public record Offline(String source, double ne, double auc) {
+    public static Offline of(Map<String, Double> metrics) {
       if (metrics.containsKey("normalizedEntropy")) {
         return new Offline(
             "holdout", metrics.get("normalizedEntropy"), metrics.getOrDefault("auc", Double.NaN));
@@ -175,7 +175,7 @@ public final class ModelsCommand implements Callable<Integer> {
       return new Offline("-", Double.NaN, Double.NaN);
     }
 
-    String format(double value) {
+    public String format(double value) {
       return Double.isFinite(value) ? String.format(Locale.ROOT, "%.4f", value) : "-";
     }
   }
