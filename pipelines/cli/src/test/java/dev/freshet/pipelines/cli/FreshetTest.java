@@ -78,7 +78,7 @@ public class FreshetTest {
   public void trainAndFreshnessOnOutcomesThatAreAllDeadLettersSayWhyOnce() throws Exception {
     Path data = tmp.newFolder("data").toPath();
     GenerateFraud.write(
-        FraudGenerator.builder().seed(5).events(400).eventsPerSecond(0.05).build(),
+        FraudGenerator.builder().seed(5).events(250).eventsPerSecond(0.05).build(),
         data,
         GenerateFraud.Format.jsonl,
         new PrintStream(OutputStream.nullOutputStream()));

@@ -166,27 +166,6 @@ public class TrainJobTest {
         .hasMessageContaining("--holdoutFraction");
   }
 
-  @Test
-  public void outcomesThatAreAllDeadLettersAreNamedInTheError() throws Exception {
-    Path outcomes = TMP.newFile("string-labels.jsonl").toPath();
-    List<String> lines = Files.readAllLines(fraud.resolve("outcomes.jsonl"));
-    Files.write(
-        outcomes,
-        lines.stream().map(l -> l.replace("\"label\":true", "\"label\":\"UP\"")).toList());
-    String[] data = {"--events=" + fraud.resolve("events.jsonl"), "--outcomes=" + outcomes};
-    assertThatThrownBy(() -> train(Runners.DIRECT, TMP.newFolder("dead").toString(), data))
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("labelled examples are negative: nothing to learn")
-        .hasMessageContaining(
-            String.format(
-                java.util.Locale.ROOT,
-                "%,d of %,d chargebacks were dead letters: WRONG_TYPE %,d (e.g. field 'label'",
-                lines.size(),
-                lines.size(),
-                lines.size()))
-        .hasMessageContaining("\"UP\"");
-  }
-
   private static String[] append(String[] args, String extra) {
     String[] out = java.util.Arrays.copyOf(args, args.length + 1);
     out[args.length] = extra;
