@@ -14,6 +14,7 @@ import dev.freshet.pipelines.serve.ServeJob;
 import dev.freshet.pipelines.train.TrainJob;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.util.UserCodeException;
@@ -211,8 +212,8 @@ public final class Freshet implements Callable<Integer> {
             && String.valueOf(t.getMessage()).startsWith("Pipeline execution failed"));
   }
 
-  private static final java.util.Set<String> RUNNER_WRAPPERS =
-      java.util.Set.of(
+  private static final Set<String> RUNNER_WRAPPERS =
+      Set.of(
           "org.apache.flink.runtime.client.JobExecutionException",
           "org.apache.flink.runtime.JobException",
           "java.util.concurrent.ExecutionException",

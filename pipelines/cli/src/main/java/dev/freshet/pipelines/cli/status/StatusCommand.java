@@ -68,6 +68,13 @@ public final class StatusCommand extends RegistryOption implements Callable<Inte
 
   PrintStream out = System.out;
 
+  /** Waits between refreshes; a test's way to refresh without waiting. */
+  interface Pause {
+    void sleep(long millis) throws InterruptedException;
+  }
+
+  Pause pause = Thread::sleep;
+
   @Override
   public Integer call() throws Exception {
     ModelRegistry r = openExisting();
@@ -82,7 +89,7 @@ public final class StatusCommand extends RegistryOption implements Callable<Inte
     int times = watchSeconds == null ? 1 : iterations;
     for (int i = 0; i < times; i++) {
       if (i > 0) {
-        Thread.sleep(watchSeconds * 1000L);
+        pause.sleep(watchSeconds * 1000L);
         if (!json) {
           out.println();
           out.println("-".repeat(100));

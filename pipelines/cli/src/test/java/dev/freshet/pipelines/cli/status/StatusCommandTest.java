@@ -289,8 +289,11 @@ public class StatusCommandTest {
   public void watchReprints() throws Exception {
     StatusCommand command = new StatusCommand();
     command.iterations = 2;
-    List<String> lines = status(command, withBrokers("--json", "--watch=1")).lines().toList();
+    List<Long> pauses = new java.util.ArrayList<>();
+    command.pause = pauses::add;
+    List<String> lines = status(command, withBrokers("--json", "--watch=3")).lines().toList();
     assertThat(lines).hasSize(2);
+    assertThat(pauses).containsExactly(3_000L);
     for (String line : lines) {
       assertThat(JSON.readTree(line).path("serve_lag").path("total").asLong()).isEqualTo(6);
     }
