@@ -111,14 +111,7 @@ public final class DirectRunnerCeiling implements Callable<Integer> {
     Pipeline p = Pipeline.create(options);
     long keys = layout == Layout.FIXED_KEYS_WITH_TIMER ? fixedKeys : Long.MAX_VALUE;
     p.apply(GenerateSequence.from(0).withTimestampFn(i -> new Instant(i)))
-        .apply(
-            ParDo.of(
-                new DoFn<Long, KV<String, Long>>() {
-                  @ProcessElement
-                  public void process(@Element Long i, OutputReceiver<KV<String, Long>> out) {
-                    out.output(KV.of(Long.toString(i % keys), i));
-                  }
-                }))
+        .apply(ParDo.of(new KeyFn(keys)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply(
             layout == Layout.NEW_KEY_NO_TIMER
@@ -157,6 +150,20 @@ public final class DirectRunnerCeiling implements Callable<Integer> {
     }
     result.cancel();
     return rows;
+  }
+
+  /** Keys element {@code i} by {@code i mod keys}. */
+  static final class KeyFn extends DoFn<Long, KV<String, Long>> {
+    private final long keys;
+
+    KeyFn(long keys) {
+      this.keys = keys;
+    }
+
+    @ProcessElement
+    public void process(@Element Long i, OutputReceiver<KV<String, Long>> out) {
+      out.output(KV.of(Long.toString(i % keys), i));
+    }
   }
 
   /** One value state and one event-time timer per key, set once a key is new. */
