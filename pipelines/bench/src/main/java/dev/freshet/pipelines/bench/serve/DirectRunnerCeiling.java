@@ -76,6 +76,7 @@ public final class DirectRunnerCeiling implements Callable<Integer> {
   static final AtomicLong PROCESSED = new AtomicLong();
 
   enum Layout {
+    STATELESS,
     NEW_KEY_WITH_TIMER,
     NEW_KEY_NO_TIMER,
     FIXED_KEYS_WITH_TIMER
@@ -114,9 +115,11 @@ public final class DirectRunnerCeiling implements Callable<Integer> {
         .apply(ParDo.of(new KeyFn(keys)))
         .setCoder(KvCoder.of(StringUtf8Coder.of(), VarLongCoder.of()))
         .apply(
-            layout == Layout.NEW_KEY_NO_TIMER
-                ? ParDo.of(new StateOnlyFn())
-                : ParDo.of(new StateAndTimerFn()));
+            switch (layout) {
+              case STATELESS -> ParDo.of(new CountFn());
+              case NEW_KEY_NO_TIMER -> ParDo.of(new StateOnlyFn());
+              default -> ParDo.of(new StateAndTimerFn());
+            });
     PROCESSED.set(0);
     PipelineResult result = p.run();
     List<String> rows = new ArrayList<>();
@@ -191,6 +194,14 @@ public final class DirectRunnerCeiling implements Callable<Integer> {
     @OnTimer("expire")
     public void onExpire(@StateId("seen") ValueState<Long> seen) {
       seen.clear();
+    }
+  }
+
+  /** No state: the runner's cost of reading the source and running a DoFn. */
+  static final class CountFn extends DoFn<KV<String, Long>, Void> {
+    @ProcessElement
+    public void process() {
+      PROCESSED.incrementAndGet();
     }
   }
 
