@@ -196,7 +196,14 @@ public class LearnPipelineTest {
                   rec -> more.add(read(rec.value()))))
           .as("candidates after the restart: %s", more)
           .isTrue();
-      // The candidate's event left the learner's step after that step's counters were committed.
+      // The direct runner reports a bundle's attempted metrics only after it has handed the
+      // bundle's output downstream, so the candidate's event can arrive before the counters of
+      // the bundle that registered it (on a busy machine it did: 0 skipped read). Wait for them;
+      // a count above the expected one still fails below.
+      tail.pollUntil(
+          () -> counter(second, "learn_examples_seen_before") >= learnt,
+          WAIT,
+          rec -> more.add(read(rec.value())));
       skipped = counter(second, "learn_examples_seen_before");
       trained = counter(second, "learn_examples");
     } finally {

@@ -193,8 +193,15 @@ public class DriftMonitorTest {
               Duration.ofSeconds(180),
               rec -> collectDrift(rec.value(), drift));
       assertThat(done).as("all four windows judged").isTrue();
-      // Events of the last judged window may still be in flight.
-      tail.pollUntil(() -> false, Duration.ofSeconds(3), rec -> collectDrift(rec.value(), drift));
+      // Events of the last judged window may still be in flight: wait for as many as the job
+      // counted (on a busy machine a fixed few seconds were not always enough).
+      assertThat(
+              tail.pollUntil(
+                  () -> drift.size() >= counter(serving, "drift_events"),
+                  Duration.ofSeconds(180),
+                  rec -> collectDrift(rec.value(), drift)))
+          .as("every drift event the job counted reached the topic: %s", drift)
+          .isTrue();
 
       assertThat(counter(serving, "drift_windows")).isEqualTo(4);
       assertThat(counter(serving, "drift_events")).isEqualTo(2);

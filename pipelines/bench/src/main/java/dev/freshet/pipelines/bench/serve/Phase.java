@@ -77,6 +77,7 @@ final class Phase {
         untilScored.getValueAtPercentile(50),
         untilScored.getValueAtPercentile(99),
         histogram.getTotalCount(),
-        false);
+        false,
+        Double.NaN);
   }
 }

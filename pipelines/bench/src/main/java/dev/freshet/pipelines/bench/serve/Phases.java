@@ -108,11 +108,12 @@ final class Phases {
       }
       Phase phase = new Phase("r" + rate, false);
       log("%d events/s for %d s...", rate, seconds);
+      long cpu0 = ProcessCpu.nanos();
       double sent = sender.paced(phase, rate, (long) rate * seconds, 0, () -> false, null);
       // More than a second's worth of events unanswered when sending stops: not keeping up.
       long backlog = reader.outstanding();
       boolean drained = drain();
-      RateResult r = phase.summary(rate, sent);
+      RateResult r = phase.summary(rate, sent).withCpu(ProcessCpu.nanos() - cpu0);
       log("%s", r.line(rate + "/s"));
       if (!drained || backlog > rate) {
         r = r.asSaturated();

@@ -3,8 +3,9 @@ package dev.freshet.pipelines.bench.serve;
 import java.util.Locale;
 
 /**
- * One phase's latency: predictions received of those sent, latency percentiles (ms) and the part
- * until scored (ms). A rate skipped because the system had saturated carries only {@code rate}.
+ * One phase's latency: predictions received of those sent, latency percentiles (ms), the part until
+ * scored (ms) and the JVM's CPU time per prediction (µs, NaN where not measured). A rate skipped
+ * because the system had saturated carries only {@code rate}.
  */
 record RateResult(
     int rate,
@@ -19,22 +20,54 @@ record RateResult(
     long scoredP50,
     long scoredP99,
     long count,
-    boolean saturated) {
+    boolean saturated,
+    double cpuMicrosPerEvent) {
   static RateResult skipped(int rate) {
-    return new RateResult(rate, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true);
+    return new RateResult(rate, true, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, true, Double.NaN);
   }
 
   RateResult asSaturated() {
     return new RateResult(
-        rate, skipped, sentRate, sent, received, p50, p95, p99, max, scoredP50, scoredP99, count,
-        true);
+        rate,
+        skipped,
+        sentRate,
+        sent,
+        received,
+        p50,
+        p95,
+        p99,
+        max,
+        scoredP50,
+        scoredP99,
+        count,
+        true,
+        cpuMicrosPerEvent);
+  }
+
+  /** This result with the process's CPU time over the phase, {@code cpuNanos}, per prediction. */
+  RateResult withCpu(long cpuNanos) {
+    return new RateResult(
+        rate,
+        skipped,
+        sentRate,
+        sent,
+        received,
+        p50,
+        p95,
+        p99,
+        max,
+        scoredP50,
+        scoredP99,
+        count,
+        saturated,
+        cpuNanos / 1e3 / Math.max(1, received));
   }
 
   String line(String label) {
     return String.format(
         Locale.ROOT,
         "%s: %,d of %,d predictions%s, latency ms p50 %.1f p95 %.1f p99 %.1f max %.1f;"
-            + " until scored p50 %d p99 %d",
+            + " until scored p50 %d p99 %d%s",
         label,
         received,
         sent,
@@ -44,7 +77,10 @@ record RateResult(
         p99,
         max,
         scoredP50,
-        scoredP99);
+        scoredP99,
+        Double.isNaN(cpuMicrosPerEvent)
+            ? ""
+            : String.format(Locale.ROOT, "; CPU %,.0f µs/event", cpuMicrosPerEvent));
   }
 
   String row(String system, String offered, String sentText) {

@@ -7,7 +7,9 @@ import java.util.Map;
 import java.util.stream.Collectors;
 
 /**
- * The Markdown report: latency per rate, then throughput, start-up and swap delay, then settings.
+ * The Markdown report: the cost per event (the headline: CPU time depends less on the machine's
+ * other load than wall-clock rates do), latency per rate, then throughput, start-up and swap delay,
+ * then settings.
  */
 final class Report {
   private Report() {}
@@ -19,6 +21,7 @@ final class Report {
   static String table(
       List<SystemResult> results, int throughputTimeoutSeconds, String runSettings) {
     StringBuilder sb = new StringBuilder();
+    costPerEvent(sb, results);
     sb.append("### Latency, produce → prediction consumed (ms)\n\n");
     sb.append(
         "| system | offered events/s | sent events/s | predictions | p50 | p95 | p99 | max |"
@@ -128,5 +131,52 @@ final class Report {
     }
     sb.append(String.format(Locale.ROOT, "- %s%n", runSettings));
     return sb.toString();
+  }
+
+  /**
+   * The headline table: CPU µs of the whole JVM (system, broker, harness) per prediction while
+   * working off a backlog and at each paced rate, next to the rate reached, and the ratio to the
+   * loop's cost.
+   */
+  private static void costPerEvent(StringBuilder sb, List<SystemResult> results) {
+    List<Integer> rates =
+        results.stream()
+            .flatMap(s -> s.rates.stream())
+            .map(RateResult::rate)
+            .distinct()
+            .sorted()
+            .toList();
+    Double loopCpu =
+        results.stream()
+            .filter(s -> s.system.equals(SystemsUnderTest.LOOP) && s.throughput() != null)
+            .map(s -> s.throughput().cpuMicrosPerEvent())
+            .findFirst()
+            .orElse(null);
+    sb.append("### Cost per event: CPU µs per prediction (whole JVM)\n\n");
+    sb.append("| system | at max throughput | × loop's | max events/s |");
+    rates.forEach(r -> sb.append(String.format(Locale.ROOT, " at %,d/s |", r)));
+    sb.append("\n|---|---:|---:|---:|");
+    rates.forEach(r -> sb.append("---:|"));
+    sb.append('\n');
+    for (SystemResult s : results) {
+      Throughput t = s.throughput();
+      String cpu = t == null ? "–" : String.format(Locale.ROOT, "%,.0f", t.cpuMicrosPerEvent());
+      String times =
+          t == null || loopCpu == null || loopCpu <= 0
+              ? "–"
+              : String.format(Locale.ROOT, "%.1f", t.cpuMicrosPerEvent() / loopCpu);
+      String rate = t == null ? "–" : String.format(Locale.ROOT, "%,.0f", t.rate());
+      sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s |", s.system, cpu, times, rate));
+      for (int r : rates) {
+        sb.append(
+            s.rates.stream()
+                .filter(x -> x.rate() == r && !x.skipped() && !Double.isNaN(x.cpuMicrosPerEvent()))
+                .findFirst()
+                .map(x -> String.format(Locale.ROOT, " %,.0f |", x.cpuMicrosPerEvent()))
+                .orElse(" – |"));
+      }
+      sb.append('\n');
+    }
+    sb.append('\n');
   }
 }
