@@ -130,7 +130,7 @@ if [[ -n $cpu_only ]]; then
     die "--device=gpu was accepted on a run meant to have no GPU"
   fi
   grep -q "device option 'gpu'" "$out/gpu-refused.txt" || die "unexpected refusal: $(cat "$out/gpu-refused.txt")"
-  { echo "- \`--device=gpu\` here is refused with:"; echo; sed 's/^/  > /' "$out/gpu-refused.txt"; } >>"$results"
+  { echo "- \`--device=gpu\` here is refused with:"; echo; grep '^model-benchmark:' "$out/gpu-refused.txt" | sed 's/^/  > /'; } >>"$results"
 fi
 
 say "ModelBenchmark --device=$devices ${sizes[*]}"
