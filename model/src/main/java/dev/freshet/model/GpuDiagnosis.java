@@ -238,7 +238,8 @@ public final class GpuDiagnosis {
       return finding(
           Missing.TEST_LIBRARIES,
           dir
-              + " holds test libraries that DJL would load one by one, and which fail to load: "
+              + " holds test libraries that DJL would load one by one with the others, which they"
+              + " are not made for: "
               + String.join(", ", tests)
               + ". Exclude them: PYTORCH_LIBRARY_EXCLUSION="
               + String.join(",", excluded(tests))
