@@ -40,7 +40,9 @@ public enum DeviceOption {
         throw e;
       }
       throw new IllegalStateException(
-          "the PyTorch engine failed to load the libtorch in PYTORCH_LIBRARY_PATH: "
+          "the PyTorch engine failed to load the libtorch in PYTORCH_LIBRARY_PATH ("
+              + e.getMessage()
+              + "): "
               + GpuDiagnosis.ofSystem().diagnose().message(),
           e);
     }
