@@ -82,4 +82,6 @@ g++ -shared -o "$out" "$work"/obj/*.o -L"$torch/lib" -Wl,--no-as-needed -ltorch 
   -Wl,-rpath,"$torch/lib"
 undefined=$(LD_LIBRARY_PATH="$torch/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}" ldd -r "$out" 2>&1 | grep -c 'undefined symbol' || true)
 echo "built $out ($(stat -c %s "$out") bytes; undefined symbols against this libtorch: $undefined)"
-[[ $undefined -eq 0 ]] || { echo "the JNI glue does not link against $torch: another libtorch version?" >&2; exit 1; }
+# A warning only: a CUDA library that ldd cannot find (DJL loads them itself) counts here too.
+[[ $undefined -eq 0 ]] || echo "warning: the JNI glue has undefined symbols against $torch (ldd -r $out):" \
+  "DJL will fail to load it if they are in libtorch (another version?)" >&2

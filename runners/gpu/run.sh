@@ -92,7 +92,7 @@ PY
   mkdir -p "$out/jna"
   if [[ $PYTORCH_FLAVOR == cu* ]]; then
     # DJL counts GPUs through JNA's "cudart": an unversioned libcudart.so on the library path.
-    cudart=$(ldd "$lib/libtorch_cuda.so" | awk '/libcudart/ {print $3; exit}')
+    cudart=$(ldd "$lib/libtorch_cuda.so" | awk '/libcudart/ {print $3; exit}' || true)
     [[ -n $cudart && -f $cudart ]] || cudart=$(find "$(dirname "$torch")/nvidia" -name 'libcudart.so*' 2>/dev/null | head -1)
     [[ -n $cudart ]] || die "no libcudart for libtorch_cuda.so (ldd) nor beside $torch"
     ln -sf "$cudart" "$out/jna/libcudart.so"
@@ -118,7 +118,7 @@ devices=gpu,cpu
 say "building the benchmark (mvn package, nothing installed)"
 mvn -B -q package dependency:build-classpath -DskipTests -Dspotless.check.skip=true \
   -Dmdep.outputFile=target/classpath.txt -pl pipelines/bench -am
-bench=(java -Xmx8g -Dai.djl.offline=true -DDJL_CACHE_DIR="$root/target/djl-cache"
+bench=(java -Xmx8g -Dai.djl.offline=true -DDJL_CACHE_DIR="$root/target/djl-cache" -Djna.library.path="$out/jna"
   -cp "pipelines/bench/target/classes:$(cat pipelines/bench/target/classpath.txt)"
   dev.freshet.pipelines.bench.model.ModelBenchmark)
 sizes=()
