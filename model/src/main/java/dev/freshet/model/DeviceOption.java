@@ -43,7 +43,7 @@ public enum DeviceOption {
           "the PyTorch engine failed to load the libtorch in PYTORCH_LIBRARY_PATH ("
               + e.getMessage()
               + "): "
-              + GpuDiagnosis.ofSystem().diagnose().message(),
+              + GpuDiagnosis.ofSystem().diagnoseLoadFailure().message(),
           e);
     }
     return resolve(engine.getGpuCount(), () -> GpuDiagnosis.ofSystem().diagnose().message());

@@ -134,8 +134,20 @@ public final class GpuDiagnosis {
     return new GpuDiagnosis(env);
   }
 
-  /** The first thing missing, in the order DJL needs them. */
+  /** The first thing missing for a GPU, in the order DJL needs them. */
   public Finding diagnose() {
+    return check(true);
+  }
+
+  /**
+   * For a libtorch in {@code PYTORCH_LIBRARY_PATH} that failed to load: the same checks less those
+   * only a GPU needs (a CUDA build, cudart), so a CPU libtorch of one's own is diagnosed too.
+   */
+  public Finding diagnoseLoadFailure() {
+    return check(false);
+  }
+
+  private Finding check(boolean gpu) {
     String libraryPath = env.get("PYTORCH_LIBRARY_PATH");
     if (libraryPath == null) {
       return finding(
@@ -155,7 +167,8 @@ public final class GpuDiagnosis {
               + " itself). Point it at the folder that holds libtorch.so, libtorch_cuda.so and"
               + " libc10.so (a PyTorch wheel's torch/lib).");
     }
-    if (!Files.isRegularFile(dir.resolve("libtorch_cuda.so"))) {
+    boolean cudaBuild = Files.isRegularFile(dir.resolve("libtorch_cuda.so"));
+    if (gpu && !cudaBuild) {
       return finding(
           Missing.CUDA_BUILD,
           dir
@@ -190,7 +203,8 @@ public final class GpuDiagnosis {
               + ".");
     }
     String flavor = env.get("PYTORCH_FLAVOR");
-    String expected = built.cuda == null ? "cuNNN, e.g. cu128 for CUDA 12.8" : built.cuda;
+    String expected =
+        !cudaBuild ? "cpu" : built.cuda == null ? "cuNNN, e.g. cu128 for CUDA 12.8" : built.cuda;
     if (flavor == null) {
       return finding(
           Missing.FLAVOR,
@@ -200,14 +214,22 @@ public final class GpuDiagnosis {
               + expected
               + ".");
     }
-    if (!flavor.startsWith("cu") || built.cuda != null && !built.cuda.equals(flavor)) {
+    boolean flavorFits =
+        cudaBuild
+            ? flavor.startsWith("cu") && (built.cuda == null || built.cuda.equals(flavor))
+            : flavor.equals("cpu");
+    if (!flavorFits) {
       return finding(
           Missing.FLAVOR,
           "PYTORCH_FLAVOR="
               + flavor
-              + " does not match the CUDA build in "
+              + " does not match the "
+              + (cudaBuild ? "CUDA" : "CPU")
+              + " build in "
               + dir
-              + (flavor.startsWith("cu") ? "" : " (DJL loads libtorch_cuda only for a cu flavour)")
+              + (!cudaBuild || flavor.startsWith("cu")
+                  ? ""
+                  : " (DJL loads libtorch_cuda only for a cu flavour)")
               + ". Set PYTORCH_FLAVOR="
               + expected
               + ".");
@@ -244,6 +266,14 @@ public final class GpuDiagnosis {
               + ". Exclude them: PYTORCH_LIBRARY_EXCLUSION="
               + String.join(",", excluded(tests))
               + ".");
+    }
+    if (!gpu) {
+      return finding(
+          Missing.NOTHING,
+          "PYTORCH_LIBRARY_PATH, PYTORCH_VERSION, PYTORCH_FLAVOR, the JNI glue and the exclusions"
+              + " look right for "
+              + dir
+              + "; the engine's own error is the cause.");
     }
     if (!env.cudartLoaded()) {
       return finding(

@@ -209,6 +209,30 @@ public class GpuDiagnosisTest {
     assertThat(f.message()).contains("nvidia-smi", "CUDA_VISIBLE_DEVICES");
   }
 
+  @Test
+  public void aFailedLoadOfACpuLibtorchIsDiagnosedWithoutTheGpuChecks() throws IOException {
+    Files.delete(lib.resolve("libtorch_cuda.so"));
+    settings("2.11.0", "cpu");
+    placeJni(cache.resolve("pytorch/2.11.0-cpu-linux-x86_64"));
+    GpuDiagnosis diagnosis = GpuDiagnosis.of(environment());
+    assertThat(diagnosis.diagnose().missing()).isEqualTo(Missing.CUDA_BUILD);
+    Finding load = diagnosis.diagnoseLoadFailure();
+    assertThat(load.missing()).isEqualTo(Missing.TEST_LIBRARIES);
+    assertThat(load.message()).contains("libtorchbind_test.so");
+    variables.put("PYTORCH_LIBRARY_EXCLUSION", "libtorchbind_test.so,libjitbackend_test.so");
+    assertThat(GpuDiagnosis.of(environment()).diagnoseLoadFailure().message())
+        .contains("look right", "the engine's own error is the cause");
+  }
+
+  @Test
+  public void aCudaFlavourOnACpuLibtorchIsRefusedWhenItFailsToLoad() throws IOException {
+    Files.delete(lib.resolve("libtorch_cuda.so"));
+    settings("2.11.0", "cu130");
+    Finding f = GpuDiagnosis.of(environment()).diagnoseLoadFailure();
+    assertThat(f.missing()).isEqualTo(Missing.FLAVOR);
+    assertThat(f.message()).contains("CPU build", "PYTORCH_FLAVOR=cpu");
+  }
+
   private void readyButCudart() throws IOException {
     settings("2.11.0", "cu130");
     placeJni(cache.resolve("pytorch/2.11.0-cu130-linux-x86_64"));
@@ -225,13 +249,15 @@ public class GpuDiagnosisTest {
   }
 
   private Finding diagnose() {
+    return GpuDiagnosis.of(environment()).diagnose();
+  }
+
+  private Environment environment() {
     Set<String> jarJni =
         Set.of(
             "jnilib/linux-x86_64/cpu/libdjl_torch.so", "jnilib/linux-x86_64/cu128/libdjl_torch.so");
-    return GpuDiagnosis.of(
-            new Environment(
-                variables, properties, "0.36.0", "2.7.1-0.36.0", jarJni::contains, cudart))
-        .diagnose();
+    return new Environment(
+        variables, properties, "0.36.0", "2.7.1-0.36.0", jarJni::contains, cudart);
   }
 
   private static void placeJni(Path dir) throws IOException {
