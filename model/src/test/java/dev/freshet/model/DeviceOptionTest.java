@@ -11,11 +11,20 @@ import org.junit.Test;
 public class DeviceOptionTest {
 
   @Test
-  public void gpuWithoutGpuFailsNamingTheOption() {
-    assertThatThrownBy(() -> DeviceOption.GPU.resolve(0))
+  public void gpuWithoutGpuFailsNamingTheOptionAndWhatIsMissing() {
+    assertThatThrownBy(() -> DeviceOption.GPU.resolve(0, () -> "PYTORCH_FLAVOR is not set"))
         .isInstanceOf(IllegalStateException.class)
         .hasMessageContaining("device option 'gpu'")
-        .hasMessageContaining("no GPU");
+        .hasMessageContaining("no GPU")
+        .hasMessageEndingWith("PYTORCH_FLAVOR is not set");
+  }
+
+  @Test
+  public void gpuWithoutGpuOnThisMachinePointsToTheScript() {
+    assertThatThrownBy(() -> DeviceOption.GPU.resolve(0))
+        .hasMessageContaining("device option 'gpu'")
+        .hasMessageContaining(GpuDiagnosis.SCRIPT)
+        .hasMessageNotContaining("pytorch-native on the class path");
   }
 
   @Test
@@ -29,7 +38,8 @@ public class DeviceOptionTest {
                         SyntheticData.LAYOUT,
                         SyntheticData.generate(10, 1).features,
                         SyntheticData.generate(10, 1).labels))
-        .hasMessageContaining("device option 'gpu'");
+        .hasMessageContaining("device option 'gpu'")
+        .hasMessageContaining(GpuDiagnosis.SCRIPT);
   }
 
   @Test
