@@ -21,9 +21,11 @@ import org.apache.beam.sdk.values.KV;
  * label) to the JVM's {@link PromotionManager} and emits its decisions as model events keyed by
  * version. Every batch carries the same key, so one worker judges at a time.
  *
- * <p>Metrics per arm (the arm that decided each prediction): {@code online_labelled_<arm>}, and the
- * gauges {@code online_log_loss_milli_<arm>} and {@code online_ne_milli_<arm>} (thousandths) over
- * tumbling windows of {@value #LOSS_WINDOW} labelled predictions ({@link ArmLossWindow}).
+ * <p>Counted: {@code promotions}, {@code rollbacks}, {@code promoter_candidates_rejected} (by the
+ * online gate). Metrics per arm, from every labelled score (the deciding version's for its arm, a
+ * shadow score for the other arm): {@code online_labelled_<arm>}, and the gauges {@code
+ * online_log_loss_milli_<arm>} and {@code online_ne_milli_<arm>} (thousandths) over tumbling
+ * windows of {@value #LOSS_WINDOW} labelled predictions ({@link ArmLossWindow}).
  */
 final class PromoteFn extends DoFn<KV<String, Iterable<Labeled<Prediction>>>, KV<String, String>> {
   private final String runId;
@@ -33,6 +35,8 @@ final class PromoteFn extends DoFn<KV<String, Iterable<Labeled<Prediction>>>, KV
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "promoter_labelled_predictions");
   private final Counter promotions = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "promotions");
   private final Counter rollbacks = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "rollbacks");
+  private final Counter rejections =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "promoter_candidates_rejected");
   private final Map<ArmRouter.Arm, Counter> labelledByArm = new EnumMap<>(ArmRouter.Arm.class);
   private final Map<ArmRouter.Arm, Gauge> logLossByArm = new EnumMap<>(ArmRouter.Arm.class);
   private final Map<ArmRouter.Arm, Gauge> neByArm = new EnumMap<>(ArmRouter.Arm.class);
@@ -72,10 +76,14 @@ final class PromoteFn extends DoFn<KV<String, Iterable<Labeled<Prediction>>>, KV
     for (Labeled<Prediction> l : batch.getValue()) {
       Prediction p = l.value();
       labelled.inc();
-      for (ArmRouter.Arm arm : ArmRouter.Arm.values()) {
-        if (arm.label().equals(p.arm())) {
+      ArmRouter.Arm decidedBy = arm(p.arm());
+      if (decidedBy != null) {
+        for (Map.Entry<String, Float> score : p.scores().entrySet()) {
+          // The deciding version's score counts for its arm, a shadow score for the other arm.
+          ArmRouter.Arm arm =
+              score.getKey().equals(p.modelVersion()) ? decidedBy : other(decidedBy);
           labelledByArm.get(arm).inc();
-          losses.get(arm).add(p.score(), l.positive());
+          losses.get(arm).add(score.getValue(), l.positive());
         }
       }
       synchronized (manager) {
@@ -87,6 +95,8 @@ final class PromoteFn extends DoFn<KV<String, Iterable<Labeled<Prediction>>>, KV
             promotions.inc();
           } else if (decision.is(ModelEvent.Type.ROLLED_BACK)) {
             rollbacks.inc();
+          } else if (decision.is(ModelEvent.Type.CANDIDATE_REJECTED)) {
+            rejections.inc();
           }
           out.output(KV.of(decision.version(), decision.toJson()));
         }
@@ -100,6 +110,19 @@ final class PromoteFn extends DoFn<KV<String, Iterable<Labeled<Prediction>>>, KV
             setMilli(neByArm.get(arm), m.normalizedEntropy());
           }
         });
+  }
+
+  private static ArmRouter.Arm arm(String label) {
+    for (ArmRouter.Arm arm : ArmRouter.Arm.values()) {
+      if (arm.label().equals(label)) {
+        return arm;
+      }
+    }
+    return null;
+  }
+
+  private static ArmRouter.Arm other(ArmRouter.Arm arm) {
+    return arm == ArmRouter.Arm.PRODUCTION ? ArmRouter.Arm.CHALLENGER : ArmRouter.Arm.PRODUCTION;
   }
 
   /** Sets {@code gauge} to {@code value} in thousandths (Beam gauges are integers); not NaN. */
