@@ -5,16 +5,19 @@ import dev.freshet.model.prediction.Scorer;
 import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
+import dev.freshet.pipelines.metrics.LatencyHistogram;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.transforms.events.ParseEvents;
 import dev.freshet.transforms.features.FeaturedEvent;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Distribution;
+import org.apache.beam.sdk.metrics.Gauge;
 import org.apache.beam.sdk.metrics.Metrics;
 import org.apache.beam.sdk.transforms.DoFn;
 import org.apache.beam.sdk.transforms.windowing.GlobalWindow;
@@ -33,6 +36,12 @@ import org.slf4j.LoggerFactory;
  * which version to serve; when it changed, the new version is loaded before the bundle is scored
  * and the old one closed. No event waits for a restart and none is dropped: a bundle is scored
  * entirely by one version, the one named on its predictions.
+ *
+ * <p>Metrics (docs/metrics.md): {@code predictions} and {@code predictions_<arm>}, the latency
+ * histograms {@code serve_event_latency_milliseconds} (event time to scored) and {@code
+ * serve_record_latency_milliseconds} (Kafka record time, the element's timestamp, to scored), the
+ * gauges {@code serve_model_created_seconds_<arm>} (which version each arm serves, by its creation
+ * time; 0 for no challenger), {@code model_swaps} and {@code model_refused}.
  *
  * <p>With a {@code vectors} tag, each scored vector is also emitted there, keyed by the version
  * that decided its prediction, at event time: the input of the drift monitor.
@@ -57,8 +66,19 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "challenger_decisions");
   private final Distribution batchSizes =
       Metrics.distribution(ParseEvents.METRICS_NAMESPACE, "score_batch_size");
+  private final Map<ArmRouter.Arm, Counter> predictionsByArm =
+      perArm(
+          arm ->
+              Metrics.counter(
+                  ParseEvents.METRICS_NAMESPACE, ServePipeline.PREDICTIONS + "_" + arm));
+  private final Map<ArmRouter.Arm, Gauge> modelCreated =
+      perArm(
+          arm ->
+              Metrics.gauge(ParseEvents.METRICS_NAMESPACE, "serve_model_created_seconds_" + arm));
 
   private transient ProductionWatcher watcher;
+  private transient LatencyHistogram eventLatency;
+  private transient LatencyHistogram recordLatency;
   private transient LoadedModel model;
   private transient Scorer scorer;
   private transient List<FeaturedEvent> batch;
@@ -89,6 +109,8 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     watcher = ProductionWatcher.acquire(source);
     batch = new ArrayList<>();
     timestamps = new ArrayList<>();
+    eventLatency = new LatencyHistogram("serve_event_latency_milliseconds");
+    recordLatency = new LatencyHistogram("serve_record_latency_milliseconds");
   }
 
   @StartBundle
@@ -195,6 +217,10 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     for (int i = 0; i < n; i++) {
       FeaturedEvent e = batch.get(i);
       String id = e.event().getString(idField);
+      long eventTime = e.event().getDateTime(timeField).getMillis();
+      eventLatency.observe(now - eventTime);
+      recordLatency.observe(now - timestamps.get(i).getMillis());
+      predictionsByArm.get(arms[i]).inc();
       Map<String, Float> scores = new LinkedHashMap<>();
       if (!Float.isNaN(productionScores[i])) {
         scores.put(model.versionId(), productionScores[i]);
@@ -208,7 +234,7 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
       Prediction p =
           new Prediction(
               id,
-              e.event().getDateTime(timeField).getMillis(),
+              eventTime,
               score,
               score >= threshold,
               version,
@@ -224,8 +250,25 @@ final class ScoreFn extends DoFn<FeaturedEvent, KV<String, String>> {
     }
     predictions.inc(n);
     batchSizes.update(n);
+    eventLatency.flush();
+    recordLatency.flush();
+    modelCreated.get(ArmRouter.Arm.PRODUCTION).set(createdSeconds(model));
+    modelCreated.get(ArmRouter.Arm.CHALLENGER).set(createdSeconds(challenger));
     batch.clear();
     timestamps.clear();
+  }
+
+  /** One metric per arm, named with the arm's label (production, challenger). */
+  private static <M> Map<ArmRouter.Arm, M> perArm(java.util.function.Function<String, M> metric) {
+    Map<ArmRouter.Arm, M> byArm = new EnumMap<>(ArmRouter.Arm.class);
+    for (ArmRouter.Arm arm : ArmRouter.Arm.values()) {
+      byArm.put(arm, metric.apply(arm.label()));
+    }
+    return byArm;
+  }
+
+  private static long createdSeconds(LoadedModel m) {
+    return m == null ? 0 : m.manifest().createdAt().getEpochSecond();
   }
 
   /** Scores the rows at {@code only} (all rows when null); NaN for the rest. */

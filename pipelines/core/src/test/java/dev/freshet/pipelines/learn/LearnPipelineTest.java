@@ -18,6 +18,7 @@ import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
+import dev.freshet.pipelines.metrics.PrometheusScrape;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.pipelines.train.TrainAndRegister;
 import dev.freshet.pipelines.train.TrainJob;
@@ -475,8 +476,13 @@ public class LearnPipelineTest {
     List<JsonNode> events = new ArrayList<>();
     List<String> onFlink = new ArrayList<>(List.of(PROMOTER_ARGS));
     onFlink.addAll(List.of("--runner=FlinkRunner", "--flinkMaster=[local]", "--parallelism=1"));
+    // Flink's Prometheus reporter, as docs/metrics.md turns it on: the online gate's metrics.
+    int metricsPort = PrometheusScrape.freePort();
+    onFlink.add(
+        "--flinkConfDir=" + PrometheusScrape.confDir(TMP.newFolder().toPath(), metricsPort));
     PipelineResult learning =
         start(topics, registry, "group-reject", 0, onFlink.toArray(new String[0]));
+    Map<String, Double> metrics;
     try (TopicTail tail = TopicTail.of(kafka.bootstrapServers(), List.of(topics.models))) {
       assertThat(
               tail.pollUntil(
@@ -493,9 +499,21 @@ public class LearnPipelineTest {
                   rec -> events.add(read(rec.value()))))
           .as("rejected online: %s", events)
           .isTrue();
+      metrics = scrapeUntil(metricsPort, m -> m.containsKey("promoter_candidates_rejected"));
     } finally {
       learning.cancel();
     }
+    assertThat(metrics).containsEntry("promoter_candidates_rejected", 1.0);
+    assertThat(metrics.getOrDefault("promotions", 0.0)).isZero();
+    // Every labelled prediction carries both versions' scores: each arm is judged on all of them.
+    assertThat(metrics.get("online_labelled_production")).isPositive();
+    assertThat(metrics.get("online_labelled_challenger"))
+        .isEqualTo(metrics.get("online_labelled_production"));
+    assertThat(metrics.get("online_log_loss_milli_challenger"))
+        .as("the worse challenger's online log loss, in thousandths")
+        .isGreaterThan(metrics.get("online_log_loss_milli_production"));
+    assertThat(metrics.get("online_ne_milli_challenger"))
+        .isGreaterThan(metrics.get("online_ne_milli_production"));
     assertThat(count(events, ModelEvent.Type.PROMOTED.json())).isZero();
     assertThat(r.production()).contains(production);
     assertThat(r.describe(challenger).status()).isEqualTo(ModelStatus.REJECTED);
@@ -706,6 +724,19 @@ public class LearnPipelineTest {
       throw new AssertionError("learn stopped: " + result.getState());
     }
     return true;
+  }
+
+  /** Freshet's metrics on the reporter's endpoint, read until {@code done} holds (or WAIT). */
+  private static Map<String, Double> scrapeUntil(
+      int port, java.util.function.Predicate<Map<String, Double>> done)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(WAIT);
+    Map<String, Double> metrics = PrometheusScrape.freshet(port);
+    while (!done.test(metrics) && Instant.now().isBefore(deadline)) {
+      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
+      metrics = PrometheusScrape.freshet(port);
+    }
+    return metrics;
   }
 
   private static long count(List<JsonNode> events, String type) {

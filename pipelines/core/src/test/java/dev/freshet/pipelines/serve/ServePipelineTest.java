@@ -12,6 +12,9 @@ import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.MalformedRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
+import dev.freshet.pipelines.metrics.LatencyBuckets;
+import dev.freshet.pipelines.metrics.MetricNames;
+import dev.freshet.pipelines.metrics.PrometheusScrape;
 import dev.freshet.pipelines.predictions.Prediction;
 import dev.freshet.testdata.TestDataFiles;
 import dev.freshet.transforms.events.DeadLetterReason;
@@ -32,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -72,6 +76,9 @@ public class ServePipelineTest {
   @Parameterized.Parameter public String runner;
 
   @Rule public final TemporaryFolder tmp = new TemporaryFolder();
+
+  /** Where the Flink runs' Prometheus reporter answers (one port per test, never reused). */
+  private final int metricsPort = PrometheusScrape.freePort();
 
   @BeforeClass
   public static void startKafka() throws Exception {
@@ -135,8 +142,10 @@ public class ServePipelineTest {
     produce(topics, events, sampleOutcomes.subList(0, 20));
     produceRaw(topics.events, malformed.values());
 
+    Instant produced = Instant.now();
     PipelineResult serving =
-        ServeJob.start(ServeJob.parse(topics.args(runner, tmp.getRoot().toString())), QUIET);
+        ServeJob.start(
+            ServeJob.parse(withMetrics(topics.args(runner, tmp.getRoot().toString()))), QUIET);
     Map<String, List<Prediction>> predictions = new HashMap<>();
     Map<String, Integer> deadReasons = new HashMap<>();
     try (TopicTail tail =
@@ -153,6 +162,9 @@ public class ServePipelineTest {
       tail.pollUntil(
           () -> false, Duration.ofSeconds(2), r -> collect(r, topics, predictions, deadReasons));
       assertThat(complete).as("all predictions and dead letters arrived").isTrue();
+      if (runner.equals("FlinkRunner")) {
+        assertServeMetrics(topics, events, malformed.keySet(), produced);
+      }
     } finally {
       serving.cancel();
     }
@@ -186,7 +198,7 @@ public class ServePipelineTest {
     registry.promote(v1);
 
     PipelineResult serving =
-        ServeJob.start(ServeJob.parse(topics.args(runner, root.toString())), QUIET);
+        ServeJob.start(ServeJob.parse(withMetrics(topics.args(runner, root.toString()))), QUIET);
     Map<String, List<Prediction>> predictions = new HashMap<>();
     Map<String, Integer> dead = new HashMap<>();
     List<JsonNode> modelEvents = new ArrayList<>();
@@ -267,6 +279,10 @@ public class ServePipelineTest {
               .orElseThrow();
       assertThat(refusal.get("serving").asText()).isEqualTo(v2);
       assertThat(refusal.get("reason").asText()).isEqualTo("UNREADABLE");
+      if (runner.equals("FlinkRunner")) {
+        Map<String, Double> metrics = scrapeUntil(m -> m.getOrDefault("predictions", 0.0) >= 400);
+        assertThat(metrics).containsEntry("model_swaps", 1.0).containsEntry("model_refused", 2.0);
+      }
     } finally {
       serving.cancel();
     }
@@ -359,6 +375,97 @@ public class ServePipelineTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("has no production model")
         .hasMessageContaining("freshet train --registry=");
+  }
+
+  /**
+   * On Flink, {@code args} with Flink's Prometheus reporter turned on for the embedded cluster on
+   * this test's port, as docs/metrics.md turns it on; unchanged on the direct runner.
+   */
+  private String[] withMetrics(String[] args) throws IOException {
+    if (!runner.equals("FlinkRunner")) {
+      return args;
+    }
+    List<String> with = new ArrayList<>(List.of(args));
+    Path conf = PrometheusScrape.confDir(tmp.newFolder("flink-conf").toPath(), metricsPort);
+    with.add("--flinkConfDir=" + conf);
+    return with.toArray(new String[0]);
+  }
+
+  /** Freshet's metrics on the reporter's endpoint, read until {@code done} holds (or WAIT). */
+  private Map<String, Double> scrapeUntil(Predicate<Map<String, Double>> done)
+      throws InterruptedException {
+    Instant deadline = Instant.now().plus(WAIT);
+    Map<String, Double> metrics = PrometheusScrape.freshet(metricsPort);
+    while (!done.test(metrics) && Instant.now().isBefore(deadline)) {
+      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
+      metrics = PrometheusScrape.freshet(metricsPort);
+    }
+    return metrics;
+  }
+
+  /**
+   * What an operator of the serve job reads from Prometheus: predictions counted per arm, dead
+   * letters per reason, both latency histograms (cumulative buckets, one observation per
+   * prediction, a mean within the events' age), the version served, and every partition's lag down
+   * to zero once everything was read.
+   */
+  private void assertServeMetrics(
+      Topics topics, List<String> events, Collection<DeadLetterReason> reasons, Instant produced)
+      throws IOException, InterruptedException {
+    int n = events.size();
+    List<String> partitions = new ArrayList<>();
+    for (String topic : List.of(topics.events, topics.outcomes)) {
+      for (int partition = 0; partition < 2; partition++) {
+        partitions.add("kafka_consumer_lag_records_" + MetricNames.part(topic) + "_" + partition);
+      }
+    }
+    Map<String, Double> m =
+        scrapeUntil(
+            got ->
+                got.getOrDefault("predictions", 0.0) >= n
+                    && got.getOrDefault("serve_record_latency_milliseconds_count", 0.0) >= n
+                    && partitions.stream().allMatch(p -> got.getOrDefault(p, -1.0) == 0));
+    Instant scraped = Instant.now();
+    // The whole page, for whoever reads a failure (and docs/metrics.md's excerpt).
+    Files.writeString(Path.of("target", "serve-metrics.prom"), PrometheusScrape.page(metricsPort));
+    assertThat(m).containsEntry("predictions", (double) n);
+    assertThat(m).containsEntry("predictions_production", (double) n);
+    assertThat(m.getOrDefault("predictions_challenger", 0.0)).isZero();
+    assertThat(m).containsEntry("payments_dead", (double) reasons.size());
+    for (DeadLetterReason reason : reasons) {
+      assertThat(m).containsEntry("payments_dead_" + reason.name(), 1.0);
+    }
+    for (String latency :
+        List.of("serve_event_latency_milliseconds", "serve_record_latency_milliseconds")) {
+      assertThat(m).containsEntry(latency + "_count", (double) n);
+      double previous = 0;
+      for (int b = 0; b < LatencyBuckets.count(); b++) {
+        String bucket = latency + "_bucket_" + LatencyBuckets.label(b);
+        assertThat(m).as(bucket).containsKey(bucket);
+        assertThat(m.get(bucket)).as("%s is cumulative", bucket).isGreaterThanOrEqualTo(previous);
+        previous = m.get(bucket);
+      }
+      assertThat(previous).as("the +Inf bucket counts every prediction").isEqualTo(n);
+    }
+    // The sample events are from the past and were written with their event time as record
+    // time: each latency is their age when scored, between produced and scraped.
+    long sumOfEventTimes =
+        events.stream()
+            .mapToLong(e -> Instant.parse(readTree(e).get("event_time").asText()).toEpochMilli())
+            .sum();
+    double meanAgeAtProduce = (n * (double) produced.toEpochMilli() - sumOfEventTimes) / n;
+    double meanAgeAtScrape = (n * (double) scraped.toEpochMilli() - sumOfEventTimes) / n;
+    assertThat(m.get("serve_event_latency_milliseconds_sum") / n)
+        .isBetween(meanAgeAtProduce, meanAgeAtScrape);
+    assertThat(m.get("serve_record_latency_milliseconds_sum") / n)
+        .isBetween(meanAgeAtProduce, meanAgeAtScrape);
+    assertThat(m.get("serve_model_created_seconds_production"))
+        .isBetween(
+            (double) produced.minus(WAIT).getEpochSecond(), (double) scraped.getEpochSecond());
+    assertThat(m).containsEntry("serve_model_created_seconds_challenger", 0.0);
+    for (String partition : partitions) {
+      assertThat(m).containsEntry(partition, 0.0);
+    }
   }
 
   private static boolean announced(List<JsonNode> events, String type, String version) {
