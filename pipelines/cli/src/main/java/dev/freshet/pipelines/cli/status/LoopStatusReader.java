@@ -197,7 +197,7 @@ public final class LoopStatusReader {
   }
 
   /** The event's reason and evidence in words. */
-  static @Nullable String reason(ModelEvent e) {
+  public static @Nullable String reason(ModelEvent e) {
     List<String> parts = new ArrayList<>();
     if (e.reason() != null) {
       parts.add(e.reason());
