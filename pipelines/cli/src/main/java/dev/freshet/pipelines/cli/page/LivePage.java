@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -124,10 +125,14 @@ public final class LivePage implements AutoCloseable {
     }
   }
 
-  /** Stops serving (at once: the page is read-only, nothing to finish). */
+  /**
+   * Stops serving at once (the page is read-only, nothing to finish) and waits, at most 10 s, for a
+   * request in flight: what the state's supplier uses can then be closed.
+   */
   @Override
-  public void close() {
+  public void close() throws InterruptedException {
     server.stop(0);
-    executor.shutdownNow();
+    executor.shutdown();
+    executor.awaitTermination(10, TimeUnit.SECONDS);
   }
 }

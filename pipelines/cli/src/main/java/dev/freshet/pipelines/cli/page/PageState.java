@@ -14,6 +14,7 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * @param source the command serving the page, e.g. {@code freshet run}
  * @param status the loop's state, null while it cannot be read ({@code statusError} says why)
  * @param streamNowMillis how far the stream has got (null: unknown), where labels settle up to
+ * @param markers the loop's decisions on the NE chart, oldest first
  * @param driftOnsetMillis when the replayed stream's new fraud pattern starts (null: none, unknown)
  * @param traffic null where the server does not see the predictions
  */
@@ -32,9 +33,10 @@ public record PageState(
   /**
    * Online normalized entropy per slice of stream time, of the served predictions and of a second
    * model ({@code staticName}) on the same labelled predictions; {@code emptyNote} says why there
-   * are no points yet.
+   * are no points yet. {@code xAxis} says what the x axis is (stream time in {@code freshet run}).
    */
   public record NeSeries(
+      String xAxis,
       String servedName,
       String staticName,
       List<NePoint> points,
@@ -55,13 +57,14 @@ public record PageState(
       @Nullable Double staticNe) {}
 
   /**
-   * One decision of the loop where it happened in stream time, with its evidence in words.
+   * One decision of the loop where it happened on the chart's x axis ({@code freshet run}: how far
+   * the served stream had got when it was announced), with its evidence in words.
    *
    * @param type the model event's type, e.g. {@code promoted}, {@code rolled_back}
    * @param name the version's short name, e.g. {@code #4}
    */
   public record Marker(
-      long streamMillis, Instant at, String type, String version, String name, String evidence) {}
+      long xMillis, Instant at, String type, String version, String name, String evidence) {}
 
   /** Payments sent and predictions read back, with a history of throughput and latency. */
   public record Traffic(

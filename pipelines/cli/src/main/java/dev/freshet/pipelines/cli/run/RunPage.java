@@ -166,6 +166,7 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
         status(),
         statusError,
         new NeSeries(
+            "stream time (UTC; event time of the payments)",
             "served by the loop",
             "static model " + staticName + " (the first, never updated)",
             ne.points(),

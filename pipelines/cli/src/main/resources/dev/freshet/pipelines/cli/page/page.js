@@ -39,7 +39,7 @@ function xRange(u, min, max) {
   if (s) {
     if (s.drift_onset_millis) xs.push(s.drift_onset_millis / 1000);
     if (s.stream_now_millis) xs.push(s.stream_now_millis / 1000);
-    s.markers.filter((m) => CHANGES.includes(m.type)).forEach((m) => xs.push(m.stream_millis / 1000));
+    s.markers.filter((m) => CHANGES.includes(m.type)).forEach((m) => xs.push(m.x_millis / 1000));
   }
   if (!xs.length) return [min, max];
   const lo = Math.min(...xs), hi = Math.max(...xs);
@@ -67,7 +67,7 @@ function drawLines(u) {
   const ctx = u.ctx;
   if (s.drift_onset_millis) vline(u, ctx, s.drift_onset_millis / 1000, "#888", [6, 4]);
   if (s.stream_now_millis) vline(u, ctx, s.stream_now_millis / 1000, "#bbb", [2, 3]);
-  s.markers.filter((m) => CHANGES.includes(m.type)).forEach((m) => vline(u, ctx, m.stream_millis / 1000, COLORS[m.type], []));
+  s.markers.filter((m) => CHANGES.includes(m.type)).forEach((m) => vline(u, ctx, m.x_millis / 1000, COLORS[m.type], []));
   placeMarkers(u);
 }
 
@@ -78,10 +78,10 @@ function placeMarkers(u) {
   s.markers.filter((m) => CHANGES.includes(m.type)).forEach((m) => {
     const el = document.createElement("div");
     el.className = "marker " + m.type;
-    el.style.left = u.valToPos(m.stream_millis / 1000, "x") + "px";
+    el.style.left = u.valToPos(m.x_millis / 1000, "x") + "px";
     el.dataset.version = m.version;
     el.innerHTML = `<span class="flag">${esc(m.name)} ${m.type === "promoted" ? "promoted" : "rolled back"}</span>`;
-    const text = `${m.evidence}\n\nannounced ${m.at}; the served stream was at ${iso(m.stream_millis)}`;
+    const text = `${m.evidence}\n\nannounced ${m.at}; ${s.ne.x_axis}: ${iso(m.x_millis)}`;
     el.setAttribute("aria-label", text);
     el.addEventListener("mouseenter", (ev) => showTooltip(ev, text));
     el.addEventListener("mousemove", (ev) => showTooltip(ev, text));
@@ -110,11 +110,11 @@ function drawNe(s) {
         tzDate: utc,
         scales: { x: { time: true, range: xRange }, y: { range: (u, min, max) => [0, Math.max(0.1, (max || 0) * 1.1)] } },
         axes: [
-          { label: "stream time (UTC; event time of the payments)" },
+          { label: s.ne.x_axis },
           { label: "normalized entropy (lower is better)", size: 60 },
         ],
         series: [
-          { label: "stream time", value: (u, v) => (v == null ? "–" : iso(v * 1000)) },
+          { label: "x", value: (u, v) => (v == null ? "–" : iso(v * 1000)) },
           { label: s.ne.static_name, stroke: COLORS.static, width: 2, dash: [8, 4], points: { show: true, size: 6 }, value: (u, v) => fmt(v) },
           { label: s.ne.served_name, stroke: COLORS.served, width: 2, points: { show: true, size: 6 }, value: (u, v) => fmt(v) },
         ],
@@ -129,7 +129,7 @@ function drawNe(s) {
   const empty = $("ne-empty");
   empty.hidden = s.ne.points.length > 0;
   empty.textContent = s.ne.empty_note || "no labelled predictions yet";
-  $("ne-counts").textContent = `${int(s.ne.labelled)} predictions labelled, ${int(s.ne.pending)} waiting for their label.`;
+  $("ne-counts").textContent = s.traffic ? `${int(s.ne.labelled)} predictions labelled, ${int(s.ne.pending)} waiting for their label.` : "";
 }
 
 // ---- throughput and latency --------------------------------------------------------------------
@@ -231,7 +231,7 @@ function decisionsList(s, names) {
   let items;
   if (s.markers.length) {
     items = s.markers.slice().reverse().map((m) => `<li><span class="type">${esc(m.type)}</span> ${esc(m.name)} ` +
-      `<span class="muted">(stream ${esc(iso(m.stream_millis))})</span><br>${esc(m.evidence)}</li>`);
+      `<span class="muted">(${esc(m.at)})</span><br>${esc(m.evidence)}</li>`);
   } else if (s.status && s.status.decisions.length) {
     items = s.status.decisions.map((d) => `<li><span class="type">${esc(d.type)}</span> ${esc(names[d.version] || d.version)} ` +
       `<span class="muted">(${esc(d.at)})</span><br>${esc(d.reason || "")}</li>`);

@@ -115,7 +115,8 @@ public class LivePageTest {
             Instant.parse("2026-12-04T12:00:01Z"),
             status,
             null,
-            new NeSeries("served", "static #1", ne.points(), ne.labelled(), ne.pending(), ""),
+            new NeSeries(
+                "stream time", "served", "static #1", ne.points(), ne.labelled(), ne.pending(), ""),
             List.of(
                 new Marker(
                     T0 + 40 * HOUR,
@@ -141,7 +142,7 @@ public class LivePageTest {
       assertThat(json.at("/ne/points/0/served_ne").isNumber()).isTrue();
       assertThat(json.at("/ne/labelled").asLong()).isEqualTo(2);
       assertThat(json.at("/markers/0/type").asText()).isEqualTo("promoted");
-      assertThat(json.at("/markers/0/stream_millis").asLong()).isEqualTo(T0 + 40 * HOUR);
+      assertThat(json.at("/markers/0/x_millis").asLong()).isEqualTo(T0 + 40 * HOUR);
       assertThat(json.at("/drift_onset_millis").asLong()).isEqualTo(T0 + 12 * HOUR);
       assertThat(json.at("/traffic/p50_millis").isNull()).as("NaN reads as null").isTrue();
       assertThat(json.at("/traffic/samples/0/predictions_per_second").asDouble()).isEqualTo(950.0);
