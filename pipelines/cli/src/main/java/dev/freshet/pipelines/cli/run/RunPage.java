@@ -35,8 +35,8 @@ import org.checkerframework.checker.nullness.qual.Nullable;
  * throughput and latency sampled every second.
  */
 final class RunPage implements Supplier<PageState>, AutoCloseable {
-  /** How often the loop's state is read again at most (it reads model-events from its start). */
-  private static final long STATUS_EVERY_NANOS = 3_000_000_000L;
+  /** How often the loop's state is read again (it reads model-events from its start). */
+  private static final long STATUS_EVERY_SECONDS = 3;
 
   private static final int MAX_SAMPLES = 3_600;
 
@@ -48,19 +48,21 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
   private final List<String> notes;
   private final long startNanos = System.nanoTime();
   private final List<TrafficSample> samples = new ArrayList<>();
-  private final ScheduledExecutorService sampler =
-      Executors.newSingleThreadScheduledExecutor(
+
+  /** Samples traffic and reads the loop's state in the background: a slow read delays no page. */
+  private final ScheduledExecutorService background =
+      Executors.newScheduledThreadPool(
+          2,
           r -> {
-            Thread t = new Thread(r, "freshet-live-page-sampler");
+            Thread t = new Thread(r, "freshet-live-page-background");
             t.setDaemon(true);
             return t;
           });
 
   private long lastSampleNanos = startNanos;
   private long lastPredictions;
-  private @Nullable LoopStatus status;
-  private @Nullable String statusError;
-  private long statusReadNanos;
+  private volatile @Nullable LoopStatus status;
+  private volatile @Nullable String statusError;
 
   RunPage(
       RunOptions options,
@@ -82,7 +84,8 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
             options.getModelEventsTopic(),
             options.getEventsTopic(),
             options.getConsumerGroup());
-    sampler.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+    background.scheduleAtFixedRate(this::sample, 1, 1, TimeUnit.SECONDS);
+    background.scheduleWithFixedDelay(this::readStatus, 0, STATUS_EVERY_SECONDS, TimeUnit.SECONDS);
   }
 
   /**
@@ -163,8 +166,8 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
     return new PageState(
         "freshet run",
         Instant.now(),
-        status(),
-        statusError,
+        status,
+        status == null && statusError == null ? "reading the loop's state..." : statusError,
         new NeSeries(
             "stream time (UTC; event time of the payments)",
             "served by the loop",
@@ -194,21 +197,16 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
     return "";
   }
 
-  /** The loop's state, read again when the last read is older than a few seconds. */
-  private @Nullable LoopStatus status() {
-    if (status == null || System.nanoTime() - statusReadNanos > STATUS_EVERY_NANOS) {
-      statusReadNanos = System.nanoTime();
-      try {
-        status = reader.read();
-        statusError = null;
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        statusError = "interrupted";
-      } catch (Exception e) {
-        statusError = "reading the loop's state failed: " + e.getMessage();
-      }
+  /** Reads the loop's state; a failed read keeps the last state and says why. */
+  private void readStatus() {
+    try {
+      status = reader.read();
+      statusError = null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (Exception e) {
+      statusError = "reading the loop's state failed: " + e.getMessage();
     }
-    return status;
   }
 
   /** The decisions the run has seen, where the served stream was when each was announced. */
@@ -265,6 +263,6 @@ final class RunPage implements Supplier<PageState>, AutoCloseable {
 
   @Override
   public void close() {
-    sampler.shutdownNow();
+    background.shutdownNow();
   }
 }
