@@ -179,8 +179,9 @@ function versionCard(id, v, sinceLabel, names) {
   let online = `<span class="muted">${esc(v.online_note || "")}</span>`;
   if (v.online) {
     const o = v.online;
-    online = `online: ${esc(o.other.version === v.version ? "this" : o.other.version)} NE ${fmt(o.other.ne)} vs ${fmt(o.base.ne)}` +
-      ` over ${int(o.other.labelled)} labelled`;
+    const base = names[o.base.version] || o.base.version;
+    online = `online (latest look): NE ${fmt(o.other.ne)} against ${esc(base)}'s ${fmt(o.base.ne)}` +
+      ` over ${int(o.other.labelled)} labelled predictions`;
   }
   body.innerHTML = `${name}<code>${esc(v.version)}</code><br>${sinceLabel} ${esc(v.since)}<br>` +
     `offline (${esc(off.source || "?")}): NE ${fmt(off.ne)}, AUC ${fmt(off.auc)}<br>${online}`;
