@@ -50,6 +50,9 @@ public final class LocalRunCommand {
           "train on a history without the new fraud pattern, serve, learn (the continual loop:",
           "candidates, offline and online gates, promotions), replay a fresh stream in which the",
           "new pattern appears, print each decision and a summary, and chart online NE (PNG).",
+          "While it runs, a live page (printed as \"live page: http://127.0.0.1:PORT/\") shows",
+          "online NE growing as labels settle, the decisions with their evidence, throughput,",
+          "latency and drift; --http=PORT picks its port (0, the default: a free one; -1: none).",
           "The runner defaults to the embedded Flink mini-cluster (the direct runner sustains",
           "about 20 payments/s, too few for the loop); --loop=false runs serve alone.",
           "The options of freshet train (--epochs, --hiddenLayers, ...) apply to its training,",
@@ -288,7 +291,8 @@ public final class LocalRunCommand {
     PipelineResult learning = null;
     ReplayWatch watch =
         new ReplayWatch(options, new RunReport(spec.events().name()), new LoopReport(first), out);
-    try (TopicTail tail = watch.tail()) {
+    try (TopicTail tail = watch.tail();
+        AutoCloseable page = RunPage.serve(options, spec, first, stream, watch, work, out)) {
       if (options.getLoop()) {
         learning = LearnJob.start(learnOptions(running), indented(out));
       }

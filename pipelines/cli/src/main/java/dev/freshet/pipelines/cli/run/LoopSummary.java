@@ -20,7 +20,7 @@ import java.util.Optional;
  */
 final class LoopSummary {
   private static final int SCORING_BATCH = 1024;
-  private static final int CHART_SLICES = 30;
+  static final int CHART_SLICES = 30;
 
   private LoopSummary() {}
 

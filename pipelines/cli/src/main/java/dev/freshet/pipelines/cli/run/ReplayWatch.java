@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -52,6 +53,9 @@ final class ReplayWatch {
 
   /** When the replay reached the new fraud pattern (0 before). */
   private final AtomicLong driftSeen = new AtomicLong();
+
+  /** Told of each prediction read back, once per event. */
+  private volatile Consumer<Prediction> onPrediction = p -> {};
 
   /** How many malformed records {@link #awaitLive} sent. */
   private int malformed;
@@ -144,6 +148,16 @@ final class ReplayWatch {
     tail.pollUntil(() -> false, Duration.ofSeconds(options.getLoop() ? 3 : 1), this::accept);
   }
 
+  /** Tells {@code listener} of each prediction read back from now on, once per event. */
+  void onPrediction(Consumer<Prediction> listener) {
+    this.onPrediction = listener;
+  }
+
+  /** How far the replay has got in stream time (0 before the first record). */
+  long streamTime() {
+    return streamTime.get();
+  }
+
   RunReport report() {
     return report;
   }
@@ -205,7 +219,10 @@ final class ReplayWatch {
   /** One record read back from predictions, model events or dead letters. */
   private void accept(ConsumerRecord<String, String> r) {
     if (r.topic().equals(options.getPredictionsTopic())) {
-      report.prediction(Prediction.parse(r.value()), System.currentTimeMillis());
+      Prediction p = Prediction.parse(r.value());
+      if (report.prediction(p, System.currentTimeMillis())) {
+        onPrediction.accept(p);
+      }
     } else if (r.topic().equals(options.getModelEventsTopic())) {
       // Where the served stream was (not the replay): serve may lag behind the replay.
       loop.record(

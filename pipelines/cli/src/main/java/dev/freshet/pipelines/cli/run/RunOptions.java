@@ -57,4 +57,18 @@ public interface RunOptions extends ServeOptions, LearnOptions {
   long getDrainSeconds();
 
   void setDrainSeconds(long value);
+
+  @Description(
+      "Port of the live page (online NE over stream time, the loop's decisions, throughput, latency, drift), served while the run lasts; its address is printed. 0: a free port; -1: no page.")
+  @Default.Integer(0)
+  int getHttp();
+
+  void setHttp(int value);
+
+  @Description(
+      "Address the live page listens on: 127.0.0.1 (this machine only) unless given, e.g. 0.0.0.0 for every interface.")
+  @Default.String("127.0.0.1")
+  String getHttpAddress();
+
+  void setHttpAddress(String value);
 }

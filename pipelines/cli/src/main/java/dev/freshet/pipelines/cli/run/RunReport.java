@@ -22,6 +22,10 @@ final class RunReport {
   private final Map<String, Long> perVersion = new TreeMap<>();
   private final Map<String, Long> deadByReason = new TreeMap<>();
   private final Histogram latencyMillis = new Histogram(3_600_000L, 3);
+
+  /** Latency of the predictions since {@link #takeRecentP99Millis} last asked. */
+  private final Histogram recentLatencyMillis = new Histogram(3_600_000L, 3);
+
   private final String eventSource;
   private long duplicates;
   private long unmatched;
@@ -41,10 +45,11 @@ final class RunReport {
     return sentAtMillis.size();
   }
 
-  synchronized void prediction(Prediction p, long consumedAtMillis) {
+  /** Records a prediction read back; returns false for a duplicate (not counted again). */
+  synchronized boolean prediction(Prediction p, long consumedAtMillis) {
     if (predictions.putIfAbsent(p.eventId(), p) != null) {
       duplicates++;
-      return;
+      return false;
     }
     perVersion.merge(p.modelVersion(), 1L, Long::sum);
     servedUpTo = Math.max(servedUpTo, p.eventTimeMillis());
@@ -52,8 +57,11 @@ final class RunReport {
     if (sentAt == null) {
       unmatched++;
     } else {
-      latencyMillis.recordValue(Math.max(0, consumedAtMillis - sentAt));
+      long latency = Math.max(0, consumedAtMillis - sentAt);
+      latencyMillis.recordValue(latency);
+      recentLatencyMillis.recordValue(latency);
     }
+    return true;
   }
 
   /** A dead letter; only those of the events' source count against the events. */
@@ -80,6 +88,20 @@ final class RunReport {
 
   synchronized long duplicates() {
     return duplicates;
+  }
+
+  synchronized double p50Millis() {
+    return latencyMillis.getTotalCount() == 0 ? Double.NaN : latencyMillis.getValueAtPercentile(50);
+  }
+
+  /** The p99 latency of the predictions since the last call (NaN: none), and starts anew. */
+  synchronized double takeRecentP99Millis() {
+    double p99 =
+        recentLatencyMillis.getTotalCount() == 0
+            ? Double.NaN
+            : recentLatencyMillis.getValueAtPercentile(99);
+    recentLatencyMillis.reset();
+    return p99;
   }
 
   synchronized double p99Millis() {

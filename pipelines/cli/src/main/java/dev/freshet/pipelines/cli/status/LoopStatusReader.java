@@ -75,6 +75,16 @@ public final class LoopStatusReader {
 
   /** The state now; fails naming the servers when no broker answers. */
   public LoopStatus read() throws IOException, InterruptedException {
+    return readWithEvents().status();
+  }
+
+  /**
+   * The state now and the model events it was read from, oldest first ({@code events} null without
+   * the brokers or the topic).
+   */
+  record Reading(LoopStatus status, @Nullable List<ModelEvent> events) {}
+
+  Reading readWithEvents() throws IOException, InterruptedException {
     List<String> notes = new ArrayList<>();
     List<ModelVersion> versions = registry.list();
     Optional<String> productionId = registry.production();
@@ -127,17 +137,19 @@ public final class LoopStatusReader {
     if (production == null) {
       notes.add("nothing in production yet: promote a version with freshet models promote");
     }
-    return new LoopStatus(
-        registryPath,
-        kafka == null ? null : kafka.describe(),
-        Instant.now(),
-        production,
-        challenger,
-        events == null ? "registry" : modelEventsTopic,
-        events == null ? fromRegistry(versions) : fromEvents(events),
-        events == null ? null : drift(events, productionId.orElse(null)),
-        lag,
-        List.copyOf(notes));
+    LoopStatus status =
+        new LoopStatus(
+            registryPath,
+            kafka == null ? null : kafka.describe(),
+            Instant.now(),
+            production,
+            challenger,
+            events == null ? "registry" : modelEventsTopic,
+            events == null ? fromRegistry(versions) : fromEvents(events),
+            events == null ? null : drift(events, productionId.orElse(null)),
+            lag,
+            List.copyOf(notes));
+    return new Reading(status, events);
   }
 
   /** Production since its latest promotion (or restore), with the evidence it was promoted on. */
@@ -197,7 +209,7 @@ public final class LoopStatusReader {
   }
 
   /** The event's reason and evidence in words. */
-  static @Nullable String reason(ModelEvent e) {
+  public static @Nullable String reason(ModelEvent e) {
     List<String> parts = new ArrayList<>();
     if (e.reason() != null) {
       parts.add(e.reason());

@@ -3,8 +3,10 @@ package dev.freshet.pipelines.cli.status;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.cli.models.ModelsCommand.RegistryOption;
+import dev.freshet.pipelines.cli.page.LivePage;
 import java.io.PrintStream;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -61,6 +63,23 @@ public final class StatusCommand extends RegistryOption implements Callable<Inte
       description = "Reprint every SECONDS (5 when not given) until interrupted.")
   Integer watchSeconds;
 
+  @Option(
+      names = "--http",
+      paramLabel = "PORT",
+      description =
+          "Serve the live page on PORT (0: a free port) instead of printing: the loop's state,"
+              + " its decisions with their evidence on hover, online evidence per decision and"
+              + " drift, refreshed every 2 s, until interrupted. Prints its address.")
+  Integer http;
+
+  @Option(
+      names = "--httpAddress",
+      defaultValue = "127.0.0.1",
+      description =
+          "Address the page listens on (default: ${DEFAULT-VALUE}, this machine only; 0.0.0.0:"
+              + " every interface).")
+  String httpAddress;
+
   @Mixin KafkaSettings kafkaSettings = new KafkaSettings();
 
   /** How many times to print; a test's way to stop a watch. */
@@ -75,6 +94,13 @@ public final class StatusCommand extends RegistryOption implements Callable<Inte
 
   Pause pause = Thread::sleep;
 
+  /** Blocks while the page is served; a test's way to look at it and stop. */
+  interface Serving {
+    void await(LivePage page) throws Exception;
+  }
+
+  Serving serving = page -> new CountDownLatch(1).await();
+
   @Override
   public Integer call() throws Exception {
     ModelRegistry r = openExisting();
@@ -86,6 +112,14 @@ public final class StatusCommand extends RegistryOption implements Callable<Inte
             modelEventsTopic,
             eventsTopic,
             consumerGroup);
+    if (http != null) {
+      try (LivePage page = LivePage.start(httpAddress, http, new StatusPage(reader))) {
+        out.printf("live page: %s (refreshed every 2 s; Ctrl-C stops it)%n", page.url());
+        out.flush();
+        serving.await(page);
+      }
+      return 0;
+    }
     int times = watchSeconds == null ? 1 : iterations;
     for (int i = 0; i < times; i++) {
       if (i > 0) {

@@ -17,7 +17,7 @@ import java.time.Instant;
  * Online evidence is {@code base} (the arm judged against: production, or a roll-back's
  * predecessor), {@code other} (the arm judged) and the {@code test}.
  */
-final class StatusJson {
+public final class StatusJson {
   private static final ObjectMapper JSON =
       new ObjectMapper()
           .setPropertyNamingStrategy(PropertyNamingStrategies.SNAKE_CASE)
@@ -30,8 +30,16 @@ final class StatusJson {
   private StatusJson() {}
 
   static String of(LoopStatus status) {
+    return write(status);
+  }
+
+  /**
+   * Any value in these conventions: the live page's state, which holds a {@link LoopStatus}, reads
+   * as {@code status --json} does.
+   */
+  public static String write(Object value) {
     try {
-      return JSON.writeValueAsString(status);
+      return JSON.writeValueAsString(value);
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

@@ -27,6 +27,9 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -283,6 +286,40 @@ public class StatusCommandTest {
     assertThat(lag.path("total").asLong()).isEqualTo(6);
     assertThat(lag.path("partitions").get(0).path("lag").asLong()).isEqualTo(6);
     assertThat(lag.path("partitions").get(1).path("committed").asLong()).isEqualTo(6);
+  }
+
+  /**
+   * {@code --http}: the page's JSON carries the same state, the decisions as markers with their
+   * evidence and each decision's online evidence as a point.
+   */
+  @Test
+  public void httpServesThePageWithTheDecisionsAsMarkers() throws Exception {
+    StatusCommand command = new StatusCommand();
+    List<JsonNode> seen = new ArrayList<>();
+    command.serving =
+        page -> {
+          HttpResponse<String> r =
+              HttpClient.newHttpClient()
+                  .send(
+                      HttpRequest.newBuilder(page.url().resolve("api/state")).build(),
+                      HttpResponse.BodyHandlers.ofString());
+          seen.add(JSON.readTree(r.body()));
+        };
+    String out = status(command, withBrokers("--http=0"));
+
+    assertThat(out).containsPattern("live page: http://127\\.0\\.0\\.1:\\d+/");
+    JsonNode state = seen.get(0);
+    assertThat(state.at("/status/production/version").asText()).isEqualTo(v2);
+    assertThat(state.at("/status/challenger/version").asText()).isEqualTo(v4);
+    assertThat(state.at("/status/decisions")).hasSize(2);
+    assertThat(state.at("/markers/0/type").asText()).isEqualTo("promoted");
+    assertThat(state.at("/markers/0/version").asText()).isEqualTo(v2);
+    assertThat(state.at("/markers/0/evidence").asText()).contains(promotion.describe());
+    assertThat(state.at("/markers/1/type").asText()).isEqualTo("candidate_rejected");
+    assertThat(state.at("/ne/points")).hasSize(2);
+    assertThat(state.at("/ne/points/0/served_ne").asDouble()).isEqualTo(0.428);
+    assertThat(state.at("/ne/points/0/static_ne").asDouble()).isEqualTo(0.231);
+    assertThat(state.at("/traffic").isNull()).isTrue();
   }
 
   @Test
