@@ -101,7 +101,7 @@ public class ImportedModelLearnIT {
     SmokeTestSet.write(registryPath, spec, smoke);
 
     CandidateLearner.Settings settings =
-        new CandidateLearner.Settings(2, 1, 0, 5000, new OfflineGate(0.05, 2));
+        new CandidateLearner.Settings(2, 3, 0.01, 5000, new OfflineGate(0.05, 2));
     List<ModelEvent> decisions = new ArrayList<>();
     try (CandidateLearner learner =
         CandidateLearner.start(
