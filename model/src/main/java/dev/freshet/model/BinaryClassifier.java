@@ -4,9 +4,15 @@ import ai.djl.Device;
 import ai.djl.MalformedModelException;
 import ai.djl.Model;
 import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Block;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.JniUtils;
+import dev.freshet.model.external.ExternalNetwork;
+import dev.freshet.model.external.NetworkFormat;
+import dev.freshet.model.external.OutputKind;
 import dev.freshet.model.network.FeatureEncoder;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
@@ -18,6 +24,12 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Stream;
 
 /**
  * A trained binary classifier: the DJL network with its parameters plus everything needed to score
@@ -34,6 +46,9 @@ public final class BinaryClassifier implements AutoCloseable {
   private final NormalizationStats normalization;
   private final PlattCalibration calibration;
   private final Model model;
+  private final ExternalNetwork external;
+  // An ONNX graph cannot be written back from the engine: its bytes are kept as loaded.
+  private final byte[] onnxBytes;
 
   private BinaryClassifier(
       FeatureLayout layout,
@@ -41,11 +56,77 @@ public final class BinaryClassifier implements AutoCloseable {
       NormalizationStats normalization,
       PlattCalibration calibration,
       Model model) {
+    this(layout, config, normalization, calibration, model, null, null);
+  }
+
+  private BinaryClassifier(
+      FeatureLayout layout,
+      ModelConfig config,
+      NormalizationStats normalization,
+      PlattCalibration calibration,
+      Model model,
+      ExternalNetwork external,
+      byte[] onnxBytes) {
     this.layout = layout;
     this.config = config;
     this.normalization = normalization;
     this.calibration = calibration;
     this.model = model;
+    this.external = external;
+    this.onnxBytes = onnxBytes;
+  }
+
+  /**
+   * Rebuilds a classifier from bytes written by {@link #parameterBytes()}: DJL parameters of the
+   * native network when {@code external} is {@code null}, else the imported network's file.
+   */
+  public static BinaryClassifier load(
+      FeatureLayout layout,
+      ModelConfig config,
+      NormalizationStats normalization,
+      PlattCalibration calibration,
+      ExternalNetwork external,
+      byte[] bytes) {
+    if (external == null) {
+      return fromParameters(layout, config, normalization, calibration, bytes);
+    }
+    Device device = config.device().resolve();
+    Model model =
+        Model.newInstance(external.format().networkName(), device, external.format().engine());
+    try {
+      if (external.format() == NetworkFormat.TORCHSCRIPT) {
+        model.load(new ByteArrayInputStream(bytes), Map.of());
+      } else {
+        loadFromTemporaryFile(model, external.format(), bytes);
+      }
+    } catch (IOException | MalformedModelException | RuntimeException e) {
+      model.close();
+      throw new IllegalArgumentException(
+          "cannot load the " + external.format().networkName() + " network: " + e.getMessage(), e);
+    }
+    return new BinaryClassifier(
+        layout,
+        config,
+        normalization,
+        calibration,
+        model,
+        external,
+        external.format() == NetworkFormat.ONNX ? bytes.clone() : null);
+  }
+
+  // ONNX Runtime's DJL model loads from a file only.
+  private static void loadFromTemporaryFile(Model model, NetworkFormat format, byte[] bytes)
+      throws IOException, MalformedModelException {
+    Path dir = Files.createTempDirectory("freshet-network");
+    try {
+      Files.write(dir.resolve(format.fileName()), bytes);
+      String name = format.fileName();
+      model.load(dir, name.substring(0, name.lastIndexOf('.')));
+    } finally {
+      try (Stream<Path> files = Files.walk(dir)) {
+        files.sorted(Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+      }
+    }
   }
 
   /**
@@ -99,9 +180,20 @@ public final class BinaryClassifier implements AutoCloseable {
     return new Shape(1, layout.size());
   }
 
-  /** The DJL parameters, in DJL's {@code .params} stream format. */
+  /**
+   * The network as stored in a registry version: the DJL parameters in DJL's {@code .params} stream
+   * format for the native network; the TorchScript module as {@code torch.jit.save} writes it (with
+   * its current, possibly fine-tuned, parameters); the ONNX graph as imported.
+   */
   public byte[] parameterBytes() {
     ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    if (external != null) {
+      if (external.format() == NetworkFormat.ONNX) {
+        return onnxBytes.clone();
+      }
+      JniUtils.writeModule((PtSymbolBlock) model.getBlock(), bytes, false);
+      return bytes.toByteArray();
+    }
     try (DataOutputStream out = new DataOutputStream(bytes)) {
       model.getBlock().saveParameters(out);
     } catch (IOException e) {
@@ -113,6 +205,9 @@ public final class BinaryClassifier implements AutoCloseable {
   /** An independent copy (own native memory) with other statistics and calibration. */
   public BinaryClassifier copyWith(
       ModelConfig newConfig, NormalizationStats newStats, PlattCalibration newCalibration) {
+    if (external != null) {
+      return load(layout, newConfig, newStats, newCalibration, external, parameterBytes());
+    }
     if (!newConfig.sameNetworkAs(config)) {
       throw new IllegalArgumentException(
           "network shape differs: parent " + config + ", requested " + newConfig);
@@ -132,6 +227,11 @@ public final class BinaryClassifier implements AutoCloseable {
    * whatever trains it keeps training it). This instance must not be used or closed afterwards.
    */
   public BinaryClassifier restandardized(NormalizationStats newStats) {
+    if (external != null) {
+      throw new IllegalStateException(
+          "the normalisation of an imported network is fixed at import; it cannot follow the"
+              + " stream (set the normalisation memory to 0)");
+    }
     if (newStats.mean().length != normalization.mean().length) {
       throw new IllegalArgumentException(
           "statistics for "
@@ -149,9 +249,44 @@ public final class BinaryClassifier implements AutoCloseable {
     return Scorer.of(this);
   }
 
-  /** The encoder applying this model's normalisation. */
+  /** The encoder turning raw feature vectors into this network's input. */
   public FeatureEncoder encoder() {
-    return new FeatureEncoder(layout, normalization);
+    return external == null
+        ? new FeatureEncoder(layout, normalization)
+        : FeatureEncoder.inSpecOrder(layout, normalization, external.standardized());
+  }
+
+  /**
+   * The network's output for a batch read as one logit per row: a probability output becomes {@code
+   * log(p / (1 - p))} (p clipped to {@code [1e-7, 1 - 1e-7]}).
+   */
+  public NDArray logitsOf(NDArray output) {
+    NDArray flat = output.reshape(-1);
+    if (outputKind() == OutputKind.LOGIT) {
+      return flat;
+    }
+    NDArray p = flat.clip(1e-7f, 1 - 1e-7f);
+    return p.log().sub(p.neg().add(1f).log());
+  }
+
+  /** Whether the network returns logits (the native one does) or probabilities. */
+  public OutputKind outputKind() {
+    return external == null ? OutputKind.LOGIT : external.output();
+  }
+
+  /** The imported network's description; empty for the native network. */
+  public Optional<ExternalNetwork> external() {
+    return Optional.ofNullable(external);
+  }
+
+  /** The manifest's {@code network} value. */
+  public String networkName() {
+    return external == null ? ModelConfig.NETWORK_NAME : external.format().networkName();
+  }
+
+  /** The file name the network is stored under in a registry version. */
+  public String networkFile() {
+    return external == null ? "model.params" : external.format().fileName();
   }
 
   public FeatureLayout layout() {
@@ -170,7 +305,10 @@ public final class BinaryClassifier implements AutoCloseable {
     return calibration;
   }
 
-  /** The underlying DJL model (its block is a {@link TabularMlpBlock}). */
+  /**
+   * The underlying DJL model (its block is a {@link TabularMlpBlock} for the native network, the
+   * engine's symbol block for an imported one).
+   */
   public Model djlModel() {
     return model;
   }
@@ -186,6 +324,12 @@ public final class BinaryClassifier implements AutoCloseable {
 
   @Override
   public String toString() {
-    return "BinaryClassifier{" + config + ", " + layout + ", " + calibration + "}";
+    return "BinaryClassifier{"
+        + (external == null ? config : external)
+        + ", "
+        + layout
+        + ", "
+        + calibration
+        + "}";
   }
 }

@@ -14,6 +14,10 @@ import dev.freshet.model.FeatureLayout;
  * <p>Bad values never reach the network: a non-finite numeric value becomes the column mean (0
  * after scaling); a categorical value that is non-finite, negative or not below the bucket count
  * maps to the reserved unknown bucket {@code buckets}. Stateless and thread-safe.
+ *
+ * <p>The native network takes numeric columns first; an imported network takes the feature spec's
+ * own column order ({@link #inSpecOrder}), optionally without standardisation (it normalises
+ * itself: values pass as they are, a non-finite one as 0).
  */
 public final class FeatureEncoder {
   static final float CLIP = 50f;
@@ -26,8 +30,25 @@ public final class FeatureEncoder {
   private final float[] invStd;
   private final float[] lo;
   private final float[] hi;
+  private final int[] numericOut;
+  private final int[] categoricalOut;
 
+  /** The native network's encoder: standardised numeric columns first, then categorical ones. */
   public FeatureEncoder(FeatureLayout layout, NormalizationStats stats) {
+    this(layout, stats, false, true);
+  }
+
+  /**
+   * An encoder keeping the layout's column order; numeric columns standardised with {@code stats}
+   * when {@code standardize} is set, else passed raw.
+   */
+  public static FeatureEncoder inSpecOrder(
+      FeatureLayout layout, NormalizationStats stats, boolean standardize) {
+    return new FeatureEncoder(layout, stats, true, standardize);
+  }
+
+  private FeatureEncoder(
+      FeatureLayout layout, NormalizationStats stats, boolean specOrder, boolean standardize) {
     this.width = layout.size();
     this.numeric = layout.numericIndices();
     this.categorical = layout.categoricalIndices();
@@ -51,6 +72,20 @@ public final class FeatureEncoder {
       invStd[j] = (float) (1.0 / stats.stdAt(j));
       lo[j] = (float) Math.max(-CLIP, (stats.minAt(j) - stats.meanAt(j)) / stats.stdAt(j));
       hi[j] = (float) Math.min(CLIP, (stats.maxAt(j) - stats.meanAt(j)) / stats.stdAt(j));
+      if (!standardize) {
+        mean[j] = 0f;
+        invStd[j] = 1f;
+        lo[j] = Float.NEGATIVE_INFINITY;
+        hi[j] = Float.POSITIVE_INFINITY;
+      }
+    }
+    this.numericOut = new int[numeric.length];
+    this.categoricalOut = new int[categorical.length];
+    for (int j = 0; j < numeric.length; j++) {
+      numericOut[j] = specOrder ? numeric[j] : j;
+    }
+    for (int j = 0; j < categorical.length; j++) {
+      categoricalOut[j] = specOrder ? categorical[j] : numeric.length + j;
     }
   }
 
@@ -89,15 +124,15 @@ public final class FeatureEncoder {
       throw new IllegalArgumentException(
           "feature vector has " + row.length + " values, the model's layout expects " + width);
     }
-    int o = offset;
     for (int j = 0; j < numeric.length; j++) {
       float v = row[numeric[j]];
       float z = Float.isFinite(v) ? (v - mean[j]) * invStd[j] : 0f;
-      out[o++] = Math.max(lo[j], Math.min(hi[j], z));
+      out[offset + numericOut[j]] = Math.max(lo[j], Math.min(hi[j], z));
     }
     for (int j = 0; j < categorical.length; j++) {
       float v = row[categorical[j]];
-      out[o++] = v >= 0 && v < buckets[j] ? (float) Math.floor(v) : buckets[j];
+      out[offset + categoricalOut[j]] =
+          v >= 0 && v < buckets[j] ? (float) Math.floor(v) : buckets[j];
     }
   }
 }

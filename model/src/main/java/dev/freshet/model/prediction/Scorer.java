@@ -10,6 +10,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.translate.Translator;
 import ai.djl.translate.TranslatorContext;
 import dev.freshet.model.BinaryClassifier;
+import dev.freshet.model.external.OutputKind;
 import dev.freshet.model.network.FeatureEncoder;
 import dev.freshet.model.network.PlattCalibration;
 import java.nio.FloatBuffer;
@@ -37,7 +38,10 @@ public final class Scorer implements AutoCloseable {
         classifier
             .djlModel()
             .newPredictor(
-                new ProbabilityTranslator(classifier.encoder(), classifier.calibration()));
+                new ProbabilityTranslator(
+                    classifier.encoder(),
+                    classifier.calibration(),
+                    classifier.external().isPresent() ? classifier.outputKind() : null));
   }
 
   /** A scorer borrowing {@code classifier}, which must stay open while the scorer is used. */
@@ -75,11 +79,16 @@ public final class Scorer implements AutoCloseable {
   private static final class ProbabilityTranslator implements Translator<float[][], float[]> {
     private final FeatureEncoder encoder;
     private final PlattCalibration calibration;
+    private final OutputKind externalOutput;
     private float[] buffer = new float[0];
+    private int rows;
 
-    ProbabilityTranslator(FeatureEncoder encoder, PlattCalibration calibration) {
+    /** {@code externalOutput}: null for the native network, else what the imported one returns. */
+    ProbabilityTranslator(
+        FeatureEncoder encoder, PlattCalibration calibration, OutputKind externalOutput) {
       this.encoder = encoder;
       this.calibration = calibration;
+      this.externalOutput = externalOutput;
     }
 
     @Override
@@ -89,6 +98,7 @@ public final class Scorer implements AutoCloseable {
         buffer = new float[size];
       }
       encoder.encodeInto(rows, buffer);
+      this.rows = rows.length;
       return new NDList(
           ctx.getNDManager()
               .create(FloatBuffer.wrap(buffer, 0, size), new Shape(rows.length, encoder.width())));
@@ -96,11 +106,38 @@ public final class Scorer implements AutoCloseable {
 
     @Override
     public float[] processOutput(TranslatorContext ctx, NDList list) {
+      if (externalOutput != null) {
+        return externalProbabilities(list.singletonOrThrow().toFloatArray());
+      }
       NDArray logits = list.singletonOrThrow();
       if (!calibration.equals(PlattCalibration.identity())) {
         logits = logits.mul((float) calibration.a()).add((float) calibration.b());
       }
       return Activation.sigmoid(logits).toFloatArray();
+    }
+
+    /**
+     * An imported network's output, read in Java: its engine (ONNX Runtime) may not implement the
+     * arithmetic on its own arrays.
+     */
+    private float[] externalProbabilities(float[] out) {
+      if (out.length != rows) {
+        throw new IllegalStateException(
+            "the imported network returned " + out.length + " values for " + rows + " rows");
+      }
+      boolean identity = calibration.equals(PlattCalibration.identity());
+      for (int i = 0; i < out.length; i++) {
+        if (externalOutput == OutputKind.PROBABILITY && identity) {
+          continue;
+        }
+        double z = out[i];
+        if (externalOutput == OutputKind.PROBABILITY) {
+          double p = Math.min(1 - 1e-7, Math.max(1e-7, z));
+          z = Math.log(p / (1 - p));
+        }
+        out[i] = (float) (1 / (1 + Math.exp(-(calibration.a() * z + calibration.b()))));
+      }
+      return out;
     }
 
     @Override

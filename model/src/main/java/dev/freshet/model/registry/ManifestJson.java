@@ -7,6 +7,9 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
+import dev.freshet.model.external.ExternalNetwork;
+import dev.freshet.model.external.NetworkFormat;
+import dev.freshet.model.external.OutputKind;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
 import dev.freshet.transforms.drift.DriftReference;
@@ -49,6 +52,14 @@ final class ManifestJson {
     root.put("parametersSize", m.parametersSize());
     if (m.driftReference() != null) {
       root.set("driftReference", write(m.driftReference()));
+    }
+    if (m.external() != null) {
+      ObjectNode external = root.putObject("external");
+      external.put("format", m.external().format().name());
+      external.put("output", m.external().output().name());
+      external.put("standardized", m.external().standardized());
+      external.put("sourceFile", m.external().sourceFile());
+      external.put("sourceSha256", m.external().sourceSha256());
     }
     return bytes(root);
   }
@@ -131,7 +142,18 @@ final class ManifestJson {
         n.get("parametersSha256").asText(),
         n.get("parametersSize").asLong(),
         // Optional: manifests registered before drift monitoring have none.
-        n.hasNonNull("driftReference") ? readDriftReference(n.get("driftReference")) : null);
+        n.hasNonNull("driftReference") ? readDriftReference(n.get("driftReference")) : null,
+        // Optional: only imported networks have one.
+        n.hasNonNull("external") ? readExternal(n.get("external")) : null);
+  }
+
+  private static ExternalNetwork readExternal(JsonNode n) {
+    return new ExternalNetwork(
+        NetworkFormat.valueOf(n.get("format").asText()),
+        OutputKind.valueOf(n.get("output").asText()),
+        n.get("standardized").asBoolean(),
+        n.get("sourceFile").asText(),
+        n.get("sourceSha256").asText());
   }
 
   static byte[] write(StatusEvent e) {

@@ -2,6 +2,7 @@ package dev.freshet.model.registry;
 
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
+import dev.freshet.model.external.ExternalNetwork;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
 import dev.freshet.transforms.drift.DriftReference;
@@ -18,6 +19,10 @@ import java.util.Optional;
  * null}): manifests written before it existed, and versions registered without one, have none, and
  * serving then skips drift checks for them. Readers of format version 1 ignore fields they do not
  * know, so adding it needed no new format version.
+ *
+ * <p>{@code external} is set (and {@code network} names its format) when the version's network was
+ * imported ({@code freshet models import}) or fine-tuned from an imported one: see {@link
+ * ExternalNetwork}. {@code null} for the native network.
  */
 public record ModelManifest(
     int formatVersion,
@@ -34,8 +39,14 @@ public record ModelManifest(
     String parametersFile,
     String parametersSha256,
     long parametersSize,
-    DriftReference driftReference) {
+    DriftReference driftReference,
+    ExternalNetwork external) {
   public static final int FORMAT_VERSION = 1;
+
+  /** The imported network's description; empty for the native network. */
+  public Optional<ExternalNetwork> externalNetwork() {
+    return Optional.ofNullable(external);
+  }
 
   /** The training data's feature distribution, when the version was registered with one. */
   public Optional<DriftReference> drift() {

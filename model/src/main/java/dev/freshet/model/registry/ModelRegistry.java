@@ -1,7 +1,6 @@
 package dev.freshet.model.registry;
 
 import dev.freshet.model.BinaryClassifier;
-import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ManifestJson.Pointer;
 import dev.freshet.model.registry.ModelRejectedException.Reason;
 import java.io.IOException;
@@ -29,7 +28,8 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * <p>Layout under the root:
  *
  * <pre>
- * versions/&lt;id&gt;/model.params          DJL parameters (written once)
+ * versions/&lt;id&gt;/model.params          DJL parameters (written once); an imported network's
+ *                                        file instead: model.pt (TorchScript) or model.onnx
  * versions/&lt;id&gt;/manifest.json         immutable manifest incl. the parameters' SHA-256
  * versions/&lt;id&gt;/status/&lt;time&gt;-&lt;uuid&gt;.json  append-only status log (one file per event)
  * PRODUCTION                             pointer: {version, previous[], updatedAt}
@@ -48,7 +48,6 @@ import org.apache.beam.sdk.io.fs.ResourceId;
  * no mutable state).
  */
 public final class ModelRegistry {
-  static final String PARAMETERS_FILE = "model.params";
   static final String MANIFEST_FILE = "manifest.json";
   private static final int MAX_ROLLBACK_DEPTH = 20;
   private static final DateTimeFormatter ID_TIME =
@@ -76,7 +75,7 @@ public final class ModelRegistry {
             ModelManifest.FORMAT_VERSION,
             id,
             now,
-            ModelConfig.NETWORK_NAME,
+            model.networkName(),
             model.config(),
             model.layout(),
             model.normalization(),
@@ -84,12 +83,13 @@ public final class ModelRegistry {
             candidate.parentVersion(),
             candidate.dataRange(),
             candidate.metrics(),
-            PARAMETERS_FILE,
+            model.networkFile(),
             sha256(parameters),
             parameters.length,
-            candidate.driftReference());
+            candidate.driftReference(),
+            model.external().orElse(null));
     // Parameters first: a manifest is only visible once its parameters exist.
-    RegistryFiles.write(file(id, PARAMETERS_FILE), parameters);
+    RegistryFiles.write(file(id, manifest.parametersFile()), parameters);
     RegistryFiles.write(file(id, MANIFEST_FILE), ManifestJson.write(manifest));
     return id;
   }
@@ -288,11 +288,12 @@ public final class ModelRegistry {
     try {
       return new LoadedModel(
           manifest,
-          BinaryClassifier.fromParameters(
+          BinaryClassifier.load(
               manifest.layout(),
               manifest.config(),
               manifest.normalization(),
               manifest.calibration(),
+              manifest.external(),
               parameters));
     } catch (RuntimeException e) {
       throw new ModelRejectedException(id, Reason.UNREADABLE, e.getMessage(), e);

@@ -16,6 +16,7 @@ import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.CalibrationMethod;
 import dev.freshet.model.FeatureLayout;
 import dev.freshet.model.ModelConfig;
+import dev.freshet.model.external.ExternalTraining;
 import dev.freshet.model.network.FeatureEncoder;
 import dev.freshet.model.network.NormalizationStats;
 import dev.freshet.model.network.PlattCalibration;
@@ -143,6 +144,10 @@ public final class ClassifierTrainer {
   }
 
   private void requireSameNetwork(BinaryClassifier parent) {
+    if (parent.external().isPresent()) {
+      ExternalTraining.requireTrainable(parent);
+      return;
+    }
     if (!parent.config().sameNetworkAs(config)) {
       throw new IllegalArgumentException(
           "cannot warm start: network shape differs (parent "
@@ -234,7 +239,8 @@ public final class ClassifierTrainer {
       for (int from = 0; from < order.length; from += config.batchSize()) {
         int to = Math.min(order.length, from + config.batchSize());
         lossSum +=
-            step(trainer, encoder.encode(features, order, from, to), labels, order, from, to);
+            step(
+                trainer, model, encoder.encode(features, order, from, to), labels, order, from, to);
         batches++;
         seen += to - from;
       }
@@ -247,7 +253,14 @@ public final class ClassifierTrainer {
     }
   }
 
-  private float step(Trainer trainer, float[] x, float[] labels, int[] order, int from, int to) {
+  private float step(
+      Trainer trainer,
+      BinaryClassifier model,
+      float[] x,
+      float[] labels,
+      int[] order,
+      int from,
+      int to) {
     int n = to - from;
     float[] y = new float[n];
     float[] w = new float[n];
@@ -261,7 +274,7 @@ public final class ClassifierTrainer {
       NDArray weight = batch.create(w);
       float loss;
       try (GradientCollector collector = trainer.newGradientCollector()) {
-        NDArray z = trainer.forward(new NDList(input)).singletonOrThrow();
+        NDArray z = model.logitsOf(trainer.forward(new NDList(input)).singletonOrThrow());
         NDArray value = weightedBce(z, target, weight);
         collector.backward(value);
         loss = value.getFloat();
@@ -287,6 +300,17 @@ public final class ClassifierTrainer {
 
   /** Inference-mode logits of the selected rows. */
   static double[] logits(BinaryClassifier model, float[][] features, int[] idx) {
+    if (model.external().isPresent()) {
+      // A TorchScript module that a trainer has stepped refuses inference-mode calls ("Inference
+      // tensors cannot be saved for backward"); a copy loaded from its bytes takes them.
+      try (BinaryClassifier copy = model.withCalibration(model.calibration())) {
+        return forwardLogits(copy, features, idx);
+      }
+    }
+    return forwardLogits(model, features, idx);
+  }
+
+  private static double[] forwardLogits(BinaryClassifier model, float[][] features, int[] idx) {
     FeatureEncoder encoder = model.encoder();
     try (NDManager manager = model.djlModel().getNDManager().newSubManager()) {
       NDArray input =
@@ -294,9 +318,11 @@ public final class ClassifierTrainer {
               encoder.encode(features, idx, 0, idx.length), new Shape(idx.length, encoder.width()));
       float[] z =
           model
-              .block()
-              .forward(new ParameterStore(manager, false), new NDList(input), false)
-              .singletonOrThrow()
+              .logitsOf(
+                  model
+                      .block()
+                      .forward(new ParameterStore(manager, false), new NDList(input), false)
+                      .singletonOrThrow())
               .toFloatArray();
       double[] out = new double[z.length];
       for (int i = 0; i < z.length; i++) {

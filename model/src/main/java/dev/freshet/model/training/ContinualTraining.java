@@ -62,6 +62,10 @@ public final class ContinualTraining implements AutoCloseable {
       throw new IllegalArgumentException(
           "normalisation memory must be 0 (fixed) or a number of examples, got " + memory);
     }
+    if (memory > 0 && model.external().isPresent()) {
+      throw new IllegalArgumentException(
+          "an imported network's normalisation is fixed at import: use normalisation memory 0");
+    }
     this.normalizationMemory = memory;
     return this;
   }

@@ -1,5 +1,7 @@
 package dev.freshet.pipelines.learn;
 
+import dev.freshet.model.external.ExternalTraining;
+import dev.freshet.model.registry.LoadedModel;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.model.registry.ModelRejectedException;
 import dev.freshet.model.registry.SmokeTestSet;
@@ -78,9 +80,22 @@ public final class LearnJob {
                             + " has no production model to learn from. Train one first: freshet"
                             + " train --registry="
                             + registryPath));
-    try {
-      // Loads and verifies: the learner copies exactly this version.
-      registry.load(production, spec.fingerprint()).close();
+    try (LoadedModel loaded = registry.load(production, spec.fingerprint())) {
+      // Loaded and verified: the learner copies exactly this version. An imported network must
+      // also be one DJL can train (TorchScript with parameters); serving it needs none of that.
+      if (loaded.classifier().external().isPresent()) {
+        try {
+          ExternalTraining.requireTrainable(loaded.classifier());
+        } catch (IllegalArgumentException e) {
+          throw new IllegalArgumentException(
+              "production version "
+                  + production
+                  + " cannot be fine-tuned: "
+                  + e.getMessage()
+                  + " (serve keeps serving it)",
+              e);
+        }
+      }
     } catch (ModelRejectedException e) {
       throw new IllegalArgumentException(
           "production version "

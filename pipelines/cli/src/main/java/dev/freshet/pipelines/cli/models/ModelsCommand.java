@@ -9,6 +9,7 @@ import dev.freshet.pipelines.cli.KafkaSettings;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.kafka.ModelEvents;
+import dev.freshet.pipelines.train.ImportJob;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Unmatched;
 
-/** {@code freshet models}: list, describe, promote and roll back registered model versions. */
+/**
+ * {@code freshet models}: list, describe, import, promote and roll back registered model versions.
+ */
 @Command(
     name = "models",
     mixinStandardHelpOptions = true,
@@ -30,6 +33,7 @@ import picocli.CommandLine.Unmatched;
     subcommands = {
       ModelsCommand.ListVersions.class,
       ModelsCommand.Describe.class,
+      ModelsCommand.Import.class,
       ModelsCommand.Promote.class,
       ModelsCommand.Rollback.class
     })
@@ -139,7 +143,7 @@ public final class ModelsCommand implements Callable<Integer> {
         Offline offline = Offline.of(m.metrics());
         System.out.printf(
             Locale.ROOT,
-            "%-34s %-10s %-8s %7s %7s %,9d  %s%s%n",
+            "%-34s %-10s %-8s %7s %7s %,9d  %s%s%s%n",
             v.id(),
             v.status(),
             offline.source(),
@@ -147,6 +151,9 @@ public final class ModelsCommand implements Callable<Integer> {
             offline.format(offline.auc()),
             m.dataRange().exampleCount(),
             m.parentVersion() == null ? "-" : m.parentVersion(),
+            m.externalNetwork()
+                .map(e -> "   [" + m.network() + " from " + e.sourceFile() + "]")
+                .orElse(""),
             v.id().equals(production) ? "   <- production" : "");
         if (!v.history().isEmpty()) {
           String reason = v.history().get(v.history().size() - 1).reason();
@@ -194,7 +201,19 @@ public final class ModelsCommand implements Callable<Integer> {
       ModelManifest m = v.manifest();
       System.out.printf("version      %s (%s)%n", v.id(), v.status());
       System.out.printf("created      %s%n", m.createdAt());
-      System.out.printf("network      %s %s%n", m.network(), m.config());
+      if (m.external() == null) {
+        System.out.printf("network      %s %s%n", m.network(), m.config());
+      } else {
+        System.out.printf(
+            "network      %s, external: imported from %s (sha256 %s), output %s, %s%n",
+            m.network(),
+            m.external().sourceFile(),
+            m.external().sourceSha256(),
+            m.external().output().name().toLowerCase(Locale.ROOT),
+            m.external().standardized()
+                ? "numeric columns standardised by Freshet"
+                : "raw values (the network normalises itself)");
+      }
       System.out.printf(
           "features     %d, fingerprint %s%n", m.layout().size(), m.layout().fingerprint());
       System.out.printf("parent       %s%n", m.parentVersion() == null ? "-" : m.parentVersion());
@@ -204,6 +223,20 @@ public final class ModelsCommand implements Callable<Integer> {
       m.metrics().forEach((k, val) -> System.out.printf("metric       %-20s %.6f%n", k, val));
       v.history().forEach(e -> System.out.printf("history      %s%n", e));
       return 0;
+    }
+  }
+
+  @Command(
+      name = "import",
+      description =
+          "Register your own TorchScript (--torchscript=FILE) or ONNX (--onnx=FILE) model as a"
+              + " version, checked on the spec's feature vectors (--help lists the options).")
+  static final class Import implements Callable<Integer> {
+    @Unmatched List<String> args = new ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+      return ImportJob.run(args.toArray(new String[0]), System.out);
     }
   }
 
