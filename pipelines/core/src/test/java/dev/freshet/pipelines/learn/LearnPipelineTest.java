@@ -499,7 +499,9 @@ public class LearnPipelineTest {
                   rec -> events.add(read(rec.value()))))
           .as("rejected online: %s", events)
           .isTrue();
-      metrics = scrapeUntil(metricsPort, m -> m.containsKey("promoter_candidates_rejected"));
+      metrics =
+          PrometheusScrape.freshetUntil(
+              metricsPort, m -> m.containsKey("promoter_candidates_rejected"), WAIT);
     } finally {
       learning.cancel();
     }
@@ -724,19 +726,6 @@ public class LearnPipelineTest {
       throw new AssertionError("learn stopped: " + result.getState());
     }
     return true;
-  }
-
-  /** Freshet's metrics on the reporter's endpoint, read until {@code done} holds (or WAIT). */
-  private static Map<String, Double> scrapeUntil(
-      int port, java.util.function.Predicate<Map<String, Double>> done)
-      throws InterruptedException {
-    Instant deadline = Instant.now().plus(WAIT);
-    Map<String, Double> metrics = PrometheusScrape.freshet(port);
-    while (!done.test(metrics) && Instant.now().isBefore(deadline)) {
-      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
-      metrics = PrometheusScrape.freshet(port);
-    }
-    return metrics;
   }
 
   private static long count(List<JsonNode> events, String type) {

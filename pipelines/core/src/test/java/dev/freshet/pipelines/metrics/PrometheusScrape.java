@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * For tests: a Flink conf dir that turns on the Prometheus reporter on a free port, and reading the
@@ -95,5 +96,20 @@ public final class PrometheusScrape {
               }
             });
     return freshet;
+  }
+
+  /**
+   * Freshet's metrics on {@code port}'s endpoint, read again until {@code done} holds or {@code
+   * wait} has passed (the last read is returned either way, for the caller's assertions).
+   */
+  public static Map<String, Double> freshetUntil(
+      int port, Predicate<Map<String, Double>> done, Duration wait) throws InterruptedException {
+    long deadline = System.nanoTime() + wait.toNanos();
+    Map<String, Double> metrics = freshet(port);
+    while (!done.test(metrics) && System.nanoTime() < deadline) {
+      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
+      metrics = freshet(port);
+    }
+    return metrics;
   }
 }

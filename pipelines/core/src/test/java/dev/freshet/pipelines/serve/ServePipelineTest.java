@@ -394,13 +394,7 @@ public class ServePipelineTest {
   /** Freshet's metrics on the reporter's endpoint, read until {@code done} holds (or WAIT). */
   private Map<String, Double> scrapeUntil(Predicate<Map<String, Double>> done)
       throws InterruptedException {
-    Instant deadline = Instant.now().plus(WAIT);
-    Map<String, Double> metrics = PrometheusScrape.freshet(metricsPort);
-    while (!done.test(metrics) && Instant.now().isBefore(deadline)) {
-      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
-      metrics = PrometheusScrape.freshet(metricsPort);
-    }
-    return metrics;
+    return PrometheusScrape.freshetUntil(metricsPort, done, WAIT);
   }
 
   /**
