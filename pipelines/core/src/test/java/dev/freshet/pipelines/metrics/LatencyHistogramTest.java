@@ -20,7 +20,8 @@ public class LatencyHistogramTest {
   @Test
   public void bucketsAreCumulativeAndTheLastCountsEverything() throws IOException {
     MetricsContainerImpl step = new MetricsContainerImpl("Score");
-    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(step)) {
+    Closeable scope = MetricsEnvironment.scopedMetricsContainer(step);
+    try (scope) {
       LatencyHistogram histogram = new LatencyHistogram("test_latency_milliseconds");
       for (long millis : new long[] {3, 7, 30}) {
         histogram.observe(millis);
@@ -46,7 +47,8 @@ public class LatencyHistogramTest {
   @Test
   public void everyBucketExistsFromTheFirstFlushEvenWhenEmpty() throws IOException {
     MetricsContainerImpl step = new MetricsContainerImpl("Score");
-    try (Closeable scope = MetricsEnvironment.scopedMetricsContainer(step)) {
+    Closeable scope = MetricsEnvironment.scopedMetricsContainer(step);
+    try (scope) {
       LatencyHistogram histogram = new LatencyHistogram("test_latency_milliseconds");
       histogram.observe(1_000_000);
       histogram.flush();

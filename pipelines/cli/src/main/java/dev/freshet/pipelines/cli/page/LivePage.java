@@ -130,9 +130,13 @@ public final class LivePage implements AutoCloseable {
    * request in flight: what the state's supplier uses can then be closed.
    */
   @Override
-  public void close() throws InterruptedException {
+  public void close() {
     server.stop(0);
     executor.shutdown();
-    executor.awaitTermination(10, TimeUnit.SECONDS);
+    try {
+      executor.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

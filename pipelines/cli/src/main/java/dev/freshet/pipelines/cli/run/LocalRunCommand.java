@@ -291,8 +291,9 @@ public final class LocalRunCommand {
     PipelineResult learning = null;
     ReplayWatch watch =
         new ReplayWatch(options, new RunReport(spec.events().name()), new LoopReport(first), out);
-    try (TopicTail tail = watch.tail();
-        AutoCloseable page = RunPage.serve(options, spec, first, stream, watch, work, out)) {
+    AutoCloseable page = RunPage.serve(options, spec, first, stream, watch, work, out);
+    try (page;
+        TopicTail tail = watch.tail()) {
       if (options.getLoop()) {
         learning = LearnJob.start(learnOptions(running), indented(out));
       }

@@ -106,13 +106,20 @@ public final class HeadlessChromium implements AutoCloseable {
         .decode(call(http, "GET", command("screenshot"), null).get("value").asText());
   }
 
+  /** Ends the browser session and stops chromedriver (an interrupt is kept, not thrown). */
   @Override
-  public void close() throws IOException, InterruptedException {
+  public void close() throws IOException {
     try {
       call(http, "DELETE", session, null);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     } finally {
       driver.destroy();
-      driver.waitFor();
+      try {
+        driver.waitFor();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 
