@@ -36,6 +36,7 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.stream.Stream;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -413,11 +414,20 @@ public class ServePipelineTest {
         partitions.add("kafka_consumer_lag_records_" + MetricNames.part(topic) + "_" + partition);
       }
     }
+    // Wait for every value asserted below: Flink's metrics are copied from Beam's at the end of
+    // each bundle, one at a time, so a scrape can fall between two of them.
     Map<String, Double> m =
         scrapeUntil(
             got ->
-                got.getOrDefault("predictions", 0.0) >= n
-                    && got.getOrDefault("serve_record_latency_milliseconds_count", 0.0) >= n
+                Stream.of(
+                            "predictions",
+                            "predictions_production",
+                            "serve_event_latency_milliseconds_count",
+                            "serve_event_latency_milliseconds_bucket_le_inf",
+                            "serve_record_latency_milliseconds_count",
+                            "serve_record_latency_milliseconds_bucket_le_inf")
+                        .allMatch(name -> got.getOrDefault(name, 0.0) >= n)
+                    && got.getOrDefault("payments_dead", 0.0) >= reasons.size()
                     && partitions.stream().allMatch(p -> got.getOrDefault(p, -1.0) == 0));
     Instant scraped = Instant.now();
     // The whole page, for whoever reads a failure (and docs/metrics.md's excerpt).
