@@ -12,7 +12,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * For tests: a Flink conf dir that turns on the Prometheus reporter on a free port, and reading the
@@ -103,13 +106,20 @@ public final class PrometheusScrape {
    * wait} has passed (the last read is returned either way, for the caller's assertions).
    */
   public static Map<String, Double> freshetUntil(
-      int port, Predicate<Map<String, Double>> done, Duration wait) throws InterruptedException {
-    long deadline = System.nanoTime() + wait.toNanos();
-    Map<String, Double> metrics = freshet(port);
-    while (!done.test(metrics) && System.nanoTime() < deadline) {
-      Thread.sleep(200); // the poll interval, as a Prometheus server would scrape again
-      metrics = freshet(port);
+      int port, Predicate<Map<String, Double>> done, Duration wait) {
+    AtomicReference<Map<String, Double>> last = new AtomicReference<>(Map.of());
+    try {
+      Awaitility.await()
+          .atMost(wait)
+          .pollInterval(Duration.ofMillis(200)) // as a Prometheus server would scrape again
+          .until(
+              () -> {
+                last.set(freshet(port));
+                return done.test(last.get());
+              });
+    } catch (ConditionTimeoutException e) {
+      // The caller's assertions say what the last read lacked.
     }
-    return metrics;
+    return last.get();
   }
 }

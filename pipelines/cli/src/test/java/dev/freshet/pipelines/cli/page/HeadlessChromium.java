@@ -13,6 +13,8 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A real headless Chromium driven through its chromedriver with the W3C WebDriver protocol (plain
@@ -52,13 +54,17 @@ public final class HeadlessChromium implements AutoCloseable {
             .start();
     URI base = URI.create("http://127.0.0.1:" + port + "/");
     HttpClient http = HttpClient.newHttpClient();
-    long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
-    while (!ready(http, base)) {
-      if (!driver.isAlive() || System.nanoTime() > deadline) {
-        driver.destroyForcibly();
-        throw new IllegalStateException(chromedriver + " did not answer on port " + port);
-      }
-      Thread.sleep(100);
+    try {
+      Awaitility.await()
+          .atMost(START_TIMEOUT)
+          .pollInterval(Duration.ofMillis(100))
+          .until(() -> !driver.isAlive() || ready(http, base));
+    } catch (ConditionTimeoutException e) {
+      // Reported below.
+    }
+    if (!driver.isAlive() || !ready(http, base)) {
+      driver.destroyForcibly();
+      throw new IllegalStateException(chromedriver + " did not answer on port " + port);
     }
     Map<String, Object> capabilities =
         Map.of(

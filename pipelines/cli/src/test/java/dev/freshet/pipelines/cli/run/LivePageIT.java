@@ -11,10 +11,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -88,15 +91,39 @@ public class LivePageIT {
     assertThat(printed).contains("PROMOTED #");
   }
 
+  private static boolean reached(JsonNode page, String count, int n) {
+    return page != null && page.path(count).asInt() >= n;
+  }
+
+  /**
+   * Polls {@code done} until it holds or the {@code System.nanoTime()} {@code deadline} passes; the
+   * caller checks what it found.
+   */
+  private static void awaitUntil(long deadline, Duration poll, Callable<Boolean> done) {
+    Duration left = Duration.ofNanos(Math.max(1_000_000L, deadline - System.nanoTime()));
+    try {
+      Awaitility.await().atMost(left).pollInterval(poll).until(done);
+    } catch (ConditionTimeoutException e) {
+      // The caller says what was missing.
+    }
+  }
+
   /** The page's address, once the run prints it. */
   private static URI awaitUrl(ByteArrayOutputStream buffer, Thread run, long deadline)
       throws InterruptedException {
-    while (System.nanoTime() < deadline && run.isAlive()) {
-      Matcher m = URL.matcher(buffer.toString(StandardCharsets.UTF_8));
-      if (m.find()) {
-        return URI.create(m.group(1));
-      }
-      Thread.sleep(200);
+    AtomicReference<URI> url = new AtomicReference<>();
+    awaitUntil(
+        deadline,
+        Duration.ofMillis(200),
+        () -> {
+          Matcher m = URL.matcher(buffer.toString(StandardCharsets.UTF_8));
+          if (m.find()) {
+            url.set(URI.create(m.group(1)));
+          }
+          return url.get() != null || !run.isAlive();
+        });
+    if (url.get() != null) {
+      return url.get();
     }
     throw new AssertionError(
         "the run printed no live page address:\n" + buffer.toString(StandardCharsets.UTF_8));
@@ -111,13 +138,17 @@ public class LivePageIT {
       String count,
       int n)
       throws Exception {
-    JsonNode seen = null;
-    while (System.nanoTime() < deadline && run.isAlive()) {
-      seen = browser.eval("return window.freshetPage");
-      if (seen != null && seen.path(count).asInt() >= n) {
-        return seen;
-      }
-      Thread.sleep(500);
+    AtomicReference<JsonNode> last = new AtomicReference<>();
+    awaitUntil(
+        deadline,
+        Duration.ofMillis(500),
+        () -> {
+          last.set(browser.eval("return window.freshetPage"));
+          return reached(last.get(), count, n) || !run.isAlive();
+        });
+    JsonNode seen = last.get();
+    if (reached(seen, count, n)) {
+      return seen;
     }
     String printed = buffer.toString(StandardCharsets.UTF_8);
     throw new AssertionError(
