@@ -82,31 +82,49 @@ public final class ExtractFeatures
     ARRIVAL
   }
 
+  /** How the arrival-order path passes an event through the entity keys' stages. */
+  public enum Stages {
+    /**
+     * Every key's stage reads the events as they come, and the parts (the event-local one and one
+     * per key) are assembled per event id: about two records per key and event cross a keyed
+     * exchange.
+     */
+    FAN_OUT,
+    /**
+     * The event goes through the keys' stages one after another, each appending its columns to the
+     * vector it carries ({@link ChainedStages}): one record per key and event, no assembly.
+     */
+    CHAINED
+  }
+
   private static final Duration DEFAULT_LATENESS = Duration.standardMinutes(10);
 
   private final FeatureSpec spec;
   private final PCollection<Labeled<Row>> labels;
   private final Duration allowedLateness;
   private final Ordering ordering;
+  private final Stages stages;
 
   private ExtractFeatures(
       FeatureSpec spec,
       PCollection<Labeled<Row>> labels,
       Duration allowedLateness,
-      Ordering ordering) {
+      Ordering ordering,
+      Stages stages) {
     this.spec = spec;
     this.labels = labels;
     this.allowedLateness = allowedLateness;
     this.ordering = ordering;
+    this.stages = stages;
   }
 
   public static ExtractFeatures of(FeatureSpec spec) {
-    return new ExtractFeatures(spec, null, DEFAULT_LATENESS, null);
+    return new ExtractFeatures(spec, null, DEFAULT_LATENESS, null, Stages.FAN_OUT);
   }
 
   /** The labelled events that outcome-derived features read (from {@code JoinLabels}). */
   public ExtractFeatures withLabels(PCollection<Labeled<Row>> labeledEvents) {
-    return new ExtractFeatures(spec, labeledEvents, allowedLateness, ordering);
+    return new ExtractFeatures(spec, labeledEvents, allowedLateness, ordering, stages);
   }
 
   /**
@@ -114,7 +132,7 @@ public final class ExtractFeatures
    * a complete window. Longer keeps more history per key. Default 10 minutes.
    */
   public ExtractFeatures withAllowedLateness(Duration lateness) {
-    return new ExtractFeatures(spec, labels, lateness, ordering);
+    return new ExtractFeatures(spec, labels, lateness, ordering, stages);
   }
 
   /**
@@ -122,7 +140,15 @@ public final class ExtractFeatures
    * log replays the streaming path (as the skew check does).
    */
   public ExtractFeatures withOrdering(Ordering newOrdering) {
-    return new ExtractFeatures(spec, labels, allowedLateness, newOrdering);
+    return new ExtractFeatures(spec, labels, allowedLateness, newOrdering, stages);
+  }
+
+  /**
+   * How the arrival-order path lays out the entity keys' stages (default {@link Stages#FAN_OUT});
+   * the event-time path always fans out. Both give the same vectors for the same per-key order.
+   */
+  public ExtractFeatures withStages(Stages newStages) {
+    return new ExtractFeatures(spec, labels, allowedLateness, ordering, newStages);
   }
 
   @Override
@@ -149,6 +175,9 @@ public final class ExtractFeatures
               ? Ordering.EVENT_TIME
               : Ordering.ARRIVAL;
     }
+    if (stages == null) {
+      throw new IllegalArgumentException("stages must be FAN_OUT or CHAINED");
+    }
     if (mode == Ordering.EVENT_TIME && events.isBounded() == PCollection.IsBounded.UNBOUNDED) {
       throw new IllegalArgumentException(
           "Ordering.EVENT_TIME needs bounded input; unbounded events are processed in arrival order");
@@ -164,11 +193,15 @@ public final class ExtractFeatures
             ? null
             : labels.apply("GlobalWindowLabels", Window.<Labeled<Row>>into(new GlobalWindows()));
 
+    List<KeyFeatures> plans = KeyFeatures.plan(spec, allowedLateness.getMillis());
+    if (mode == Ordering.ARRIVAL && stages == Stages.CHAINED) {
+      return ChainedStages.expand(spec, plans, rowCoder, global, globalLabels);
+    }
+
     // One step routes every event to each entity key's stage (and the base part straight to
     // assembly); every stage reads the events as they arrive, not another stage's output, so each
     // sees the source's per-key order. One keyed step holds all the stages: its keys are (stage,
     // entity value) pairs. The parts are then assembled per event id.
-    List<KeyFeatures> plans = KeyFeatures.plan(spec, allowedLateness.getMillis());
     KvCoder<String, StageInput> stageCoder =
         KvCoder.of(StringUtf8Coder.of(), new StageInput.StageInputCoder());
     PCollectionTuple routed =
@@ -388,14 +421,7 @@ public final class ExtractFeatures
       } else {
         plan.onLabel(history, in.time(), in.tie(), in.label());
       }
-      // Resetting a timer per event is costly; move it forward in steps of 1/8 of the retention.
-      long newest = Math.max(history.events.maxTime(), history.labels.maxTime());
-      long needed = newest + plan.retentionMillis();
-      if (needed > history.expiryAt) {
-        long step = Math.max(60_000L, plan.retentionMillis() / 8);
-        history.expiryAt = Math.floorDiv(needed, step) * step + step;
-        expire.set(new Instant(history.expiryAt));
-      }
+      scheduleExpiry(plan, history, expire);
       state.write(history);
     }
 
@@ -403,6 +429,21 @@ public final class ExtractFeatures
     public void onExpire(@StateId("history") ValueState<EntityHistory> state) {
       state.clear();
       expired.inc();
+    }
+  }
+
+  /**
+   * Sets the timer that drops an idle entity's history, once its retention has passed after its
+   * newest input. Resetting a timer per input is costly; it moves forward in steps of 1/8 of the
+   * retention (at least a minute).
+   */
+  static void scheduleExpiry(KeyFeatures plan, EntityHistory history, Timer expire) {
+    long newest = Math.max(history.events.maxTime(), history.labels.maxTime());
+    long needed = newest + plan.retentionMillis();
+    if (needed > history.expiryAt) {
+      long step = Math.max(60_000L, plan.retentionMillis() / 8);
+      history.expiryAt = Math.floorDiv(needed, step) * step + step;
+      expire.set(new Instant(history.expiryAt));
     }
   }
 

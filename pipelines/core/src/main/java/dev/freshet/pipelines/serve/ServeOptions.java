@@ -3,6 +3,7 @@ package dev.freshet.pipelines.serve;
 import dev.freshet.model.evaluation.Routing;
 import dev.freshet.pipelines.features.SpecOptions;
 import dev.freshet.pipelines.kafka.KafkaOptions;
+import dev.freshet.transforms.features.ExtractFeatures;
 import org.apache.beam.sdk.options.Default;
 import org.apache.beam.sdk.options.Description;
 import org.apache.beam.sdk.options.StreamingOptions;
@@ -35,6 +36,13 @@ public interface ServeOptions extends SpecOptions, KafkaOptions, StreamingOption
   long getAllowedLatenessSeconds();
 
   void setAllowedLatenessSeconds(long value);
+
+  @Description(
+      "How an event passes through the entity keys' feature stages: FAN_OUT (every key's stage reads the event, the parts are assembled by event id) or CHAINED (one stage after another, each adding its columns to the vector the event carries). The vectors are the same.")
+  @Default.Enum("FAN_OUT")
+  ExtractFeatures.Stages getFeatureStages();
+
+  void setFeatureStages(ExtractFeatures.Stages value);
 
   @Description(
       "Online evaluation: PRODUCTION (no challenger), SHADOW (both score, production decides), AB or CANARY (the challenger decides for a share of entities, sticky), BANDIT (Thompson sampling). The challenger is the registry's newest candidate after production.")

@@ -66,7 +66,8 @@ public final class ServePipeline {
 
     ExtractFeatures extract =
         ExtractFeatures.of(spec)
-            .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()));
+            .withAllowedLateness(Duration.standardSeconds(options.getAllowedLatenessSeconds()))
+            .withStages(options.getFeatureStages());
     if (spec.hasOutcomeFeatures()) {
       ParseResult outcomes =
           EncodedTopic.outcomes(options, spec).read(p, "ReadOutcomes", "ParseOutcomes");

@@ -103,7 +103,9 @@ public final class ServeBenchmark implements Callable<Integer> {
   @Option(
       names = "--systems",
       split = ",",
-      description = "Systems, comma-separated: loop, direct, flink (default: ${DEFAULT-VALUE}).")
+      description =
+          "Systems, comma-separated: loop, direct, flink (serve's defaults), flink-fanout and"
+              + " flink-chained (flink with --featureStages forced) (default: ${DEFAULT-VALUE}).")
   List<String> systems = new ArrayList<>(SystemsUnderTest.ALL);
 
   @Option(
@@ -278,9 +280,10 @@ public final class ServeBenchmark implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String s : systems) {
-      if (!SystemsUnderTest.ALL.contains(s)) {
+      if (!SystemsUnderTest.KNOWN.contains(s)) {
         throw new CommandLine.ParameterException(
-            new CommandLine(this), "unknown system '" + s + "' (loop, direct, flink)");
+            new CommandLine(this),
+            "unknown system '" + s + "' (" + String.join(", ", SystemsUnderTest.KNOWN) + ")");
       }
     }
     if (throughputWarmupRounds < 0 || throughputRounds < 1) {

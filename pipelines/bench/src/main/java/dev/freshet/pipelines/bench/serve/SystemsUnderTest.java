@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.PipelineResult;
 
@@ -23,6 +24,16 @@ final class SystemsUnderTest {
   static final String DIRECT = "direct";
   static final String FLINK = "flink";
   static final List<String> ALL = List.of(LOOP, DIRECT, FLINK);
+
+  /**
+   * Flink with serve's feature stages forced one way ({@code --featureStages}), to compare the two
+   * layouts in one run; {@link #FLINK} runs serve's default.
+   */
+  static final Map<String, String> FLINK_LAYOUTS =
+      Map.of("flink-fanout", "--featureStages=FAN_OUT", "flink-chained", "--featureStages=CHAINED");
+
+  /** Every system name {@link #start} knows. */
+  static final List<String> KNOWN = List.of(LOOP, DIRECT, FLINK, "flink-fanout", "flink-chained");
 
   private final FeatureSpec spec;
   private final Long modelPollMillis;
@@ -73,7 +84,7 @@ final class SystemsUnderTest {
     List<String> args =
         new ArrayList<>(
             List.of(
-                "--runner=" + (system.equals(FLINK) ? "FlinkRunner" : "DirectRunner"),
+                "--runner=" + (isFlink(system) ? "FlinkRunner" : "DirectRunner"),
                 "--eventsTopic=" + topics.events(),
                 "--outcomesTopic=" + topics.outcomes(),
                 "--predictionsTopic=" + topics.predictions(),
@@ -86,9 +97,12 @@ final class SystemsUnderTest {
     if (modelPollMillis != null) {
       args.add("--modelPollMillis=" + modelPollMillis);
     }
-    if (system.equals(FLINK)) {
+    if (isFlink(system)) {
       args.add("--flinkMaster=[local]");
       args.addAll(flinkArgs);
+      if (FLINK_LAYOUTS.containsKey(system)) {
+        args.add(FLINK_LAYOUTS.get(system));
+      }
       if (flinkBufferTimeoutMs >= 0) {
         args.add("--flinkConfDir=" + flinkConfDir(work));
       }
@@ -96,6 +110,10 @@ final class SystemsUnderTest {
       args.addAll(directArgs);
     }
     return args;
+  }
+
+  static boolean isFlink(String system) {
+    return system.equals(FLINK) || FLINK_LAYOUTS.containsKey(system);
   }
 
   /** A Flink configuration directory holding only the network buffer timeout. */
@@ -113,10 +131,13 @@ final class SystemsUnderTest {
     if (system.equals(LOOP)) {
       return "KafkaConsumer → features → DJL (one batch per poll) → KafkaProducer, one thread";
     }
-    boolean flink = system.equals(FLINK);
+    boolean flink = isFlink(system);
     List<String> given = new ArrayList<>();
     given.add(flink ? "--runner=FlinkRunner" : "--runner=DirectRunner");
     given.addAll(flink ? flinkArgs : directArgs);
+    if (FLINK_LAYOUTS.containsKey(system)) {
+      given.add(FLINK_LAYOUTS.get(system));
+    }
     List<String> shown =
         new ArrayList<>(List.of(Launcher.withRunnerDefaults(given.toArray(new String[0]))));
     shown.remove(0);
