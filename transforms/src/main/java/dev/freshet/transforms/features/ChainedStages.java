@@ -37,9 +37,11 @@ import org.apache.beam.sdk.values.TupleTagList;
  * ExtractFeatures.Stages#CHAINED}): an event gets its event-local features, then is keyed by its
  * first entity key, whose stage appends that key's columns and keys it by the next, and so on; the
  * last stage emits the finished vector. Each keyed exchange carries the event and its vector so
- * far, so there are no parts and no assembly by event id. An event whose key field is null skips
- * that stage (the key's missing values are written instead). Labels go straight to the stages of
- * the keys that read them.
+ * far, so there are no parts and no assembly by event id: an event crosses one keyed exchange per
+ * entity key. An event whose key field is null still passes through that stage, keyed by its id,
+ * and gets the key's missing values without touching state; so every event takes the one path, the
+ * last stage's output is the only output, and Flink chains what follows (scoring) to it. Labels go
+ * straight to the stages of the keys that read them.
  *
  * <p><b>Order.</b> A stage sees its keys' events in the order the step before it emitted them, not
  * in the source's order. The chain starts with the global keys ({@link #inChainOrder}): a global
@@ -80,12 +82,14 @@ final class ChainedStages {
     FeaturedEvent.FeaturedEventCoder featuredCoder = FeaturedEvent.FeaturedEventCoder.of(spec);
     Forward forward = new Forward(spec, plans, toStage);
 
-    List<PCollectionTuple> steps = new ArrayList<>();
-    steps.add(
+    // A straight line: each step has one output that is read (the next stage's input, or the
+    // finished vectors after the last), so Flink can chain scoring to the last stage.
+    PCollectionTuple step =
         events.apply(
             "StartChain",
             ParDo.of(new StartChainFn(spec, forward))
-                .withOutputTags(DONE, TupleTagList.of(new ArrayList<>(toStage)))));
+                .withOutputTags(
+                    DONE, TupleTagList.of(new ArrayList<>(toStage.subList(0, n > 0 ? 1 : 0)))));
     PCollectionTuple routedLabels = null;
     if (labels != null && plans.stream().anyMatch(KeyFeatures::usesLabels)) {
       routedLabels =
@@ -99,28 +103,26 @@ final class ChainedStages {
       }
     }
     for (int k = 0; k < n; k++) {
-      PCollectionList<KV<String, Link>> inputs = PCollectionList.empty(events.getPipeline());
-      for (PCollectionTuple step : steps) {
-        inputs = inputs.and(step.get(toStage.get(k)).setCoder(linkCoder));
-      }
-      if (routedLabels != null && plans.get(k).usesLabels()) {
-        inputs = inputs.and(routedLabels.get(toStage.get(k)).setCoder(linkCoder));
-      }
+      step.get(DONE).setCoder(featuredCoder);
+      PCollection<KV<String, Link>> input = step.get(toStage.get(k)).setCoder(linkCoder);
       String name = plans.get(k).key().name();
-      steps.add(
-          inputs
-              .apply("ToStage-" + name, Flatten.pCollections())
-              .apply(
-                  "Stage-" + name,
-                  ParDo.of(new StageFn(k, plans.get(k), forward))
-                      .withOutputTags(
-                          DONE, TupleTagList.of(new ArrayList<>(toStage.subList(k + 1, n))))));
+      if (routedLabels != null && plans.get(k).usesLabels()) {
+        input =
+            PCollectionList.of(input)
+                .and(routedLabels.get(toStage.get(k)))
+                .apply("WithLabels-" + name, Flatten.pCollections())
+                .setCoder(linkCoder);
+      }
+      step =
+          input.apply(
+              "Stage-" + name,
+              ParDo.of(new StageFn(k, plans.get(k), forward))
+                  .withOutputTags(
+                      DONE,
+                      TupleTagList.of(
+                          new ArrayList<>(toStage.subList(k + 1, Math.min(k + 2, n))))));
     }
-    PCollectionList<FeaturedEvent> done = PCollectionList.empty(events.getPipeline());
-    for (PCollectionTuple step : steps) {
-      done = done.and(step.get(DONE).setCoder(featuredCoder));
-    }
-    return done.apply("Finished", Flatten.pCollections()).setCoder(featuredCoder);
+    return step.get(DONE).setCoder(featuredCoder);
   }
 
   private static final TupleTag<FeaturedEvent> DONE = new TupleTag<>("done");
@@ -140,25 +142,37 @@ final class ChainedStages {
 
   /**
    * What one stage of the chain receives: an event with its vector so far (the columns of the
-   * stages before it set), or a label for one of the key's events.
+   * stages before it set), which has a value for the stage's key or passes through without one, or
+   * a label for one of the key's events.
    */
   static final class Link {
+    private static final int EVENT = 0;
+    private static final int LABEL = 1;
+    private static final int PASSING = 2;
+
+    final int kind;
     final Row event;
     final float[] features;
     final StageInput label;
 
-    private Link(Row event, float[] features, StageInput label) {
+    private Link(int kind, Row event, float[] features, StageInput label) {
+      this.kind = kind;
       this.event = event;
       this.features = features;
       this.label = label;
     }
 
     static Link event(Row event, float[] features) {
-      return new Link(event, features, null);
+      return new Link(EVENT, event, features, null);
+    }
+
+    /** An event whose field for the stage's key is null: keyed by its id, it reads no state. */
+    static Link passing(Row event, float[] features) {
+      return new Link(PASSING, event, features, null);
     }
 
     static Link label(StageInput label) {
-      return new Link(null, null, label);
+      return new Link(LABEL, null, null, label);
     }
 
     static final class LinkCoder extends CustomCoder<Link> {
@@ -171,27 +185,26 @@ final class ChainedStages {
 
       @Override
       public void encode(Link value, OutputStream out) throws IOException {
-        if (value.event != null) {
-          out.write(0);
+        out.write(value.kind);
+        if (value.kind == LABEL) {
+          labelCoder.encode(value.label, out);
+        } else {
           rowCoder.encode(value.event, out);
           FloatArrays.encode(value.features, out);
-        } else {
-          out.write(1);
-          labelCoder.encode(value.label, out);
         }
       }
 
       @Override
       public Link decode(InputStream in) throws IOException {
         int kind = in.read();
-        if (kind == 0) {
-          Row event = rowCoder.decode(in);
-          return event(event, FloatArrays.decode(in));
-        }
-        if (kind == 1) {
+        if (kind == LABEL) {
           return label(labelCoder.decode(in));
         }
-        throw new IOException("not a chain link: " + kind);
+        if (kind != EVENT && kind != PASSING) {
+          throw new IOException("not a chain link: " + kind);
+        }
+        Row event = rowCoder.decode(in);
+        return new Link(kind, event, FloatArrays.decode(in), null);
       }
 
       @Override
@@ -217,8 +230,8 @@ final class ChainedStages {
   }
 
   /**
-   * Sends an event on from stage {@code from}: to the first stage whose key it has, writing the
-   * missing values of the keys it has not; after the last stage, out as a finished vector.
+   * Sends an event to stage {@code k}, keyed by its value of that stage's key (by its id when the
+   * value is null), or after the last stage out as a finished vector.
    */
   static final class Forward implements Serializable {
     private final List<KeyFeatures> plans;
@@ -244,17 +257,17 @@ final class ChainedStages {
       return StableHash.of(event.getString(idField));
     }
 
-    void send(Row event, float[] features, int from, DoFn.MultiOutputReceiver out) {
-      for (int k = from; k < plans.size(); k++) {
-        KeyFeatures plan = plans.get(k);
-        String key = plan.keyOf(event);
-        if (key != null) {
-          out.get(toStage.get(k)).output(KV.of(key, Link.event(event, features)));
-          return;
-        }
-        plan.fillMissing(features);
+    void send(Row event, float[] features, int k, DoFn.MultiOutputReceiver out) {
+      if (k == plans.size()) {
+        out.get(DONE).output(new FeaturedEvent(event, features, fingerprint));
+        return;
       }
-      out.get(DONE).output(new FeaturedEvent(event, features, fingerprint));
+      String key = plans.get(k).keyOf(event);
+      out.get(toStage.get(k))
+          .output(
+              key == null
+                  ? KV.of(event.getString(idField), Link.passing(event, features))
+                  : KV.of(key, Link.event(event, features)));
     }
   }
 
@@ -331,12 +344,18 @@ final class ChainedStages {
         @StateId("history") ValueState<EntityHistory> state,
         @TimerId("expire") Timer expire,
         MultiOutputReceiver out) {
+      Link in = element.getValue();
+      if (in.kind == Link.PASSING) {
+        float[] features = in.features.clone();
+        plan.fillMissing(features);
+        forward.send(in.event, features, stage + 1, out);
+        return;
+      }
       EntityHistory history = state.read();
       if (history == null) {
         history = plan.newHistory();
       }
-      Link in = element.getValue();
-      if (in.event != null) {
+      if (in.kind == Link.EVENT) {
         Row event = in.event;
         // The input must not be modified: the columns go into a copy.
         float[] features = in.features.clone();
