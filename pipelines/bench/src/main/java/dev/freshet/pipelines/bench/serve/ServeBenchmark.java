@@ -219,6 +219,13 @@ public final class ServeBenchmark implements Callable<Integer> {
   long flinkBufferTimeoutMs = 1;
 
   @Option(
+      names = "--flinkConf",
+      description =
+          "A further line of that flink-conf.yaml, as 'key: value'; repeatable (for example a"
+              + " metrics reporter, to read each task's numRecordsIn).")
+  List<String> flinkConf = new ArrayList<>();
+
+  @Option(
       names = "--directArgs",
       split = ",",
       description =
@@ -297,7 +304,7 @@ public final class ServeBenchmark implements Callable<Integer> {
     spec = FeatureSpecs.load(resolveSpecFile().toString());
     underTest =
         new SystemsUnderTest(
-            spec, modelPollMillis, flinkArgs, flinkBufferTimeoutMs, directArgs, stderr);
+            spec, modelPollMillis, flinkArgs, flinkBufferTimeoutMs, flinkConf, directArgs, stderr);
     int perSystem =
         verifyEvents
             + warmupRate * warmupSeconds

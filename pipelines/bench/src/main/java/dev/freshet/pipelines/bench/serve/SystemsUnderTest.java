@@ -39,6 +39,7 @@ final class SystemsUnderTest {
   private final Long modelPollMillis;
   private final List<String> flinkArgs;
   private final long flinkBufferTimeoutMs;
+  private final List<String> flinkConf;
   private final List<String> directArgs;
   private final PrintStream stderr;
 
@@ -47,12 +48,14 @@ final class SystemsUnderTest {
       Long modelPollMillis,
       List<String> flinkArgs,
       long flinkBufferTimeoutMs,
+      List<String> flinkConf,
       List<String> directArgs,
       PrintStream stderr) {
     this.spec = spec;
     this.modelPollMillis = modelPollMillis;
     this.flinkArgs = flinkArgs;
     this.flinkBufferTimeoutMs = flinkBufferTimeoutMs;
+    this.flinkConf = flinkConf;
     this.directArgs = directArgs;
     this.stderr = stderr;
   }
@@ -103,7 +106,7 @@ final class SystemsUnderTest {
       if (FLINK_LAYOUTS.containsKey(system)) {
         args.add(FLINK_LAYOUTS.get(system));
       }
-      if (flinkBufferTimeoutMs >= 0) {
+      if (flinkBufferTimeoutMs >= 0 || !flinkConf.isEmpty()) {
         args.add("--flinkConfDir=" + flinkConfDir(work));
       }
     } else {
@@ -116,13 +119,15 @@ final class SystemsUnderTest {
     return system.equals(FLINK) || FLINK_LAYOUTS.containsKey(system);
   }
 
-  /** A Flink configuration directory holding only the network buffer timeout. */
+  /** A Flink configuration directory holding the network buffer timeout and the given lines. */
   private Path flinkConfDir(Path work) throws IOException {
     Path dir = Files.createDirectories(work.resolve("flink-conf"));
-    Files.writeString(
-        dir.resolve("flink-conf.yaml"),
-        "execution.buffer-timeout.interval: " + flinkBufferTimeoutMs + " ms\n",
-        StandardCharsets.UTF_8);
+    List<String> lines = new ArrayList<>();
+    if (flinkBufferTimeoutMs >= 0) {
+      lines.add("execution.buffer-timeout.interval: " + flinkBufferTimeoutMs + " ms");
+    }
+    lines.addAll(flinkConf);
+    Files.write(dir.resolve("flink-conf.yaml"), lines, StandardCharsets.UTF_8);
     return dir;
   }
 
@@ -146,6 +151,7 @@ final class SystemsUnderTest {
           flinkBufferTimeoutMs >= 0
               ? "execution.buffer-timeout.interval=" + flinkBufferTimeoutMs + "ms"
               : "execution.buffer-timeout.interval=100ms (Flink's default)");
+      flinkConf.forEach(line -> shown.add(line.replace(": ", "=")));
     }
     return String.join(" ", shown);
   }
