@@ -63,7 +63,9 @@ import org.joda.time.Instant;
  * arrival order is event-time order gives bit-identical vectors either way. An event arriving out
  * of order sees the entries that arrived before it (never later ones, so there is no leakage);
  * entries older than the longest window plus {@link #withAllowedLateness allowed lateness} are
- * evicted, which bounds state per key.
+ * evicted, which bounds state per key. With {@link #withStages withStages(CHAINED)} the unbounded
+ * path passes each event through the keys' stages one after another instead ({@link ChainedStages},
+ * which says what order each stage then sees).
  *
  * <p>The output is in the global window, stamped with event time.
  *
