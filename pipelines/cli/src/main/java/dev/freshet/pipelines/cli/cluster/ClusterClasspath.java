@@ -10,12 +10,14 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
- * The class path of this JVM split in two: what a Flink distribution's processes carry (Flink, its
- * libraries, the Prometheus reporter, logging, and DJL with its native engines, as a cluster that
- * scores with DJL has them in {@code lib/}) and what a job brings with it (Freshet, Beam, the Kafka
- * client), which the cluster's JobManager and TaskManagers do not get. A job submitted to the local
- * cluster therefore loads its code from the jars it staged, through Flink's user-code class loader,
- * as on a real cluster.
+ * The class path of this JVM split in two: what a Flink 1.19 distribution's {@code lib/} holds
+ * (Flink and the libraries it depends on, the Prometheus reporter, an SLF4J binding) plus DJL with
+ * its native engines, which a cluster that scores with DJL keeps in {@code lib/} too; and the rest
+ * (Freshet, Beam, the Kafka client, Jackson, ...), which only jobs bring. The cluster's JobManager
+ * and TaskManagers get the first part, so a job submitted to the local cluster loads its code from
+ * the jars it staged, through Flink's child-first user-code class loader, as on a real cluster: a
+ * library on the cluster's class path that a Flink distribution lacks would be found there by
+ * {@code ServiceLoader} beside the job's copy (Jackson's Scala module did: "not a subtype").
  *
  * <p>DJL stays with the cluster because a native library loads into one class loader per JVM: a
  * second job, or the same job restarted after a failure, in a new user-code class loader could not
@@ -24,10 +26,32 @@ import java.util.jar.Manifest;
  */
 public final class ClusterClasspath {
   /**
-   * Path fragments of the entries a job brings (Maven repository layout, or a module's classes).
+   * Path fragments (Maven repository layout) of what the cluster's processes carry: Flink 1.19's
+   * {@code lib/} (flink-dist's dependencies) and DJL's.
    */
-  private static final List<String> JOB_ENTRIES =
-      List.of("/dev/freshet/", "/org/apache/beam/", "/org/apache/kafka/");
+  private static final List<String> CLUSTER_ENTRIES =
+      List.of(
+          "/org/apache/flink/",
+          "/org/apache/commons/",
+          "/commons-cli/",
+          "/commons-io/",
+          "/commons-collections/",
+          "/com/esotericsoftware/",
+          "/com/twitter/chill",
+          "/org/objenesis/",
+          "/org/javassist/",
+          "/org/xerial/snappy/",
+          "/org/lz4/",
+          "/org/snakeyaml/",
+          "/com/google/code/findbugs/",
+          "/tools/profiler/",
+          "/io/prometheus/",
+          "/org/slf4j/slf4j-api/",
+          "/org/slf4j/slf4j-simple/",
+          "/ai/djl/",
+          "/net/java/dev/jna/",
+          "/com/google/code/gson/",
+          "/com/microsoft/onnxruntime/");
 
   private ClusterClasspath() {}
 
@@ -70,7 +94,7 @@ public final class ClusterClasspath {
     }
   }
 
-  /** The Flink processes' class path: this JVM's without the job's entries. */
+  /** The Flink processes' class path: the entries of this JVM's a Flink distribution carries. */
   public static String flink() {
     return String.join(File.pathSeparator, all().stream().filter(e -> !isJob(e)).toList());
   }
@@ -81,7 +105,7 @@ public final class ClusterClasspath {
   }
 
   /**
-   * What a job submitted from this JVM stages ({@code --filesToStage}): the entries the cluster's
+   * What a job submitted from this JVM stages ({@code --filesToStage}): every entry the cluster's
    * processes lack. Directories (a module's {@code target/classes}) are zipped by Beam.
    */
   public static List<String> jobFiles() {
@@ -94,6 +118,6 @@ public final class ClusterClasspath {
     // A module's classes, or its jar in a reactor build, are Freshet's.
     return file.isDirectory()
         || file.getName().startsWith("freshet-")
-        || JOB_ENTRIES.stream().anyMatch(path::contains);
+        || CLUSTER_ENTRIES.stream().noneMatch(path::contains);
   }
 }

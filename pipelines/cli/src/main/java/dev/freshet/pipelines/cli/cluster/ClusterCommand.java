@@ -1,8 +1,11 @@
 package dev.freshet.pipelines.cli.cluster;
 
+import dev.freshet.pipelines.kafka.KafkaClients;
+import dev.freshet.pipelines.kafka.KafkaTopics;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -84,6 +87,20 @@ public final class ClusterCommand implements Callable<Integer> {
     int restPort;
 
     @Option(
+        names = "--topics",
+        split = ",",
+        defaultValue = "events,outcomes,predictions,dead-letters,model-events",
+        description =
+            "Topics to create once the brokers answer, with retention.ms=-1 (Freshet replays past events), as freshet run does; --topics= creates none (default: ${DEFAULT-VALUE}).")
+    List<String> topics;
+
+    @Option(
+        names = "--partitions",
+        defaultValue = "2",
+        description = "Partitions of each topic --topics creates (default: ${DEFAULT-VALUE}).")
+    int partitions;
+
+    @Option(
         names = "--timeout",
         defaultValue = "180",
         description =
@@ -112,6 +129,17 @@ public final class ClusterCommand implements Callable<Integer> {
       }
       out.printf("freshet cluster up: %s%n", dir.toAbsolutePath().normalize());
       LocalCluster cluster = LocalCluster.start(settings, out);
+      List<String> create = topics.stream().filter(t -> !t.isBlank()).toList();
+      if (!create.isEmpty()) {
+        KafkaTopics.create(
+            KafkaClients.plain(cluster.bootstrapServers()),
+            partitions,
+            create,
+            KafkaTopics.KEEP_REGARDLESS_OF_AGE);
+        out.printf(
+            "  topics %s (%d partitions, replication factor %d)%n",
+            String.join(", ", create), partitions, brokers);
+      }
       out.println();
       out.printf(
           "Flink REST        %s   (--runner=FlinkRunner --flinkMaster=%s)%n",
