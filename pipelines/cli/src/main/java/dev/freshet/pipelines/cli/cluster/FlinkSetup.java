@@ -70,9 +70,16 @@ final class FlinkSetup {
     c.put("restart-strategy.exponential-delay.attempts-before-reset-backoff", "100");
     // Latency (docs/deploy.md): flush network buffers after at most 1 ms.
     c.put("execution.buffer-timeout.interval", "1ms");
-    // A TaskManager killed with SIGKILL is noticed within this, not the default 50 s.
+    // A TaskManager killed with SIGKILL is noticed within seconds: a heartbeat every 2 s, and two
+    // heartbeat RPCs that fail (connection refused) mark it lost without waiting for the timeout.
+    // The timeout itself is long enough for a busy machine's pauses.
     c.put("heartbeat.interval", "2000");
-    c.put("heartbeat.timeout", "10000");
+    c.put("heartbeat.timeout", "30000");
+    c.put("heartbeat.rpc-failure-threshold", "2");
+    // On a busy 2-core machine the RPC system took longer than its default 10 s to start.
+    c.put("pekko.startup-timeout", "120 s");
+    c.put("pekko.ask.timeout", "60 s");
+    c.put("pekko.tcp.timeout", "60 s");
     // DJL and its native engines are on the cluster's class path, loaded parent-first
     // (ClusterClasspath); offline, with libtorch unpacked once into the DJL cache.
     c.put("classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.");
