@@ -163,7 +163,14 @@ public final class LocalRunCommand {
     try {
       List<String> all = pipelineArgs(given, work, runId, embedded);
       if (remote) {
-        all = stagedFromThisClassPath(all, out);
+        // On a cluster the jobs checkpoint (a TaskManager lost restarts them from the last one).
+        all =
+            stagedFromThisClassPath(
+                new ArrayList<>(
+                    Arrays.asList(
+                        Launcher.withDefaults(
+                            all.toArray(new String[0]), List.of("--checkpointingInterval=10000")))),
+                out);
       }
       RunOptions resolved =
           PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(RunOptions.class);
