@@ -21,6 +21,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -380,8 +382,17 @@ public final class LocalCluster implements AutoCloseable {
       List<String> dead =
           alive().entrySet().stream().filter(e -> !e.getValue()).map(Map.Entry::getKey).toList();
       if (!dead.isEmpty()) {
+        StringBuilder tails = new StringBuilder();
+        for (String name : dead) {
+          tails.append("\n--- last lines of ").append(processes.get(name).log()).append(":\n");
+          tails.append(tail(Path.of(processes.get(name).log()), 15));
+        }
         throw new IllegalStateException(
-            "exited while starting: " + dead + "; see their logs in " + dir.resolve("logs"));
+            "exited while starting: "
+                + dead
+                + "; see their logs in "
+                + dir.resolve("logs")
+                + tails);
       }
       if (reachable < brokers) {
         reachable = reachableBrokers();
@@ -504,11 +515,27 @@ public final class LocalCluster implements AutoCloseable {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
+  /** Ports handed out in this JVM: the system may offer a port it just gave out again. */
+  private static final Set<Integer> GIVEN_PORTS = ConcurrentHashMap.newKeySet();
+
   private static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    while (true) {
+      try (ServerSocket socket = new ServerSocket(0)) {
+        if (GIVEN_PORTS.add(socket.getLocalPort())) {
+          return socket.getLocalPort();
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
+      }
+    }
+  }
+
+  private static String tail(Path log, int lines) {
+    try {
+      List<String> all = Files.readAllLines(log);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | UncheckedIOException e) {
+      return "(unreadable: " + e.getMessage() + ")";
     }
   }
 }
