@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.cli;
 
 import dev.freshet.pipelines.archive.ArchiveJob;
+import dev.freshet.pipelines.cli.cluster.ClusterCommand;
 import dev.freshet.pipelines.cli.features.FeaturesCommand;
 import dev.freshet.pipelines.cli.freshness.FreshnessCommand;
 import dev.freshet.pipelines.cli.models.ModelsCommand;
@@ -40,6 +41,7 @@ import picocli.CommandLine.Unmatched;
       ModelsCommand.class,
       StatusCommand.class,
       ReplayCommand.class,
+      ClusterCommand.class,
       Freshet.GenerateFraud.class
     })
 public final class Freshet implements Callable<Integer> {

@@ -172,6 +172,7 @@ public class FreshetTest {
               "models",
               "status",
               "replay",
+              "cluster",
               "generate-fraud")) {
         captured.reset();
         StringWriter err = new StringWriter();

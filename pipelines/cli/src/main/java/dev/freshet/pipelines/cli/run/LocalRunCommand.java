@@ -4,6 +4,8 @@ import dev.freshet.model.evaluation.Routing;
 import dev.freshet.model.metrics.BinaryMetrics;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.pipelines.cli.cluster.ClusterClasspath;
+import dev.freshet.pipelines.cli.cluster.LocalCluster;
 import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.TopicTail;
@@ -30,8 +32,10 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.PipelineOptionsValidator;
 
@@ -55,6 +59,10 @@ public final class LocalRunCommand {
           "latency and drift; --http=PORT picks its port (0, the default: a free one; -1: none).",
           "The runner defaults to the embedded Flink mini-cluster (the direct runner sustains",
           "about 20 payments/s, too few for the loop); --loop=false runs serve alone.",
+          "--cluster runs serve and learn as jobs on a local cluster of separate processes (a",
+          "Flink JobManager, two TaskManagers, three Kafka brokers) started for the run and",
+          "stopped after it; --flinkMaster=localhost:PORT --bootstrapServers=... use a running",
+          "one (freshet cluster up). Either way the jobs' code is staged from this class path.",
           "The options of freshet train (--epochs, --hiddenLayers, ...) apply to its training,",
           "those of freshet serve and freshet learn to those pipelines.");
 
@@ -127,9 +135,43 @@ public final class LocalRunCommand {
     Path work = Path.of(options.getWorkDir() != null ? options.getWorkDir() : "out/runs/" + runId);
     Files.createDirectories(work);
     long t0 = System.nanoTime();
+    LocalCluster cluster = options.getCluster() ? startCluster(given, work, out, t0) : null;
+    try {
+      if (cluster != null) {
+        given = withCluster(given, cluster);
+      }
+      return run(given, work, runId, out, t0);
+    } finally {
+      if (cluster != null) {
+        out.printf("stopping the cluster (%s)%n", cluster.dir());
+        cluster.close();
+      }
+    }
+  }
+
+  /** Kafka (in-process unless given), then the run's phases. */
+  private static int run(String[] given, Path work, String runId, PrintStream out, long t0)
+      throws Exception {
+    RunOptions options = PipelineOptionsFactory.fromArgs(given).as(RunOptions.class);
+    boolean remote = remoteFlink(given);
+    if (remote) {
+      // The cluster's processes read the registry: a path that means the same from their
+      // working directory.
+      work = work.toAbsolutePath();
+    }
     EmbeddedKafka embedded = startKafka(options, out, t0);
     try {
       List<String> all = pipelineArgs(given, work, runId, embedded);
+      if (remote) {
+        // On a cluster the jobs checkpoint (a TaskManager lost restarts them from the last one).
+        all =
+            stagedFromThisClassPath(
+                new ArrayList<>(
+                    Arrays.asList(
+                        Launcher.withDefaults(
+                            all.toArray(new String[0]), List.of("--checkpointingInterval=10000")))),
+                out);
+      }
       RunOptions resolved =
           PipelineOptionsFactory.fromArgs(all.toArray(new String[0])).as(RunOptions.class);
       PipelineOptionsValidator.validate(RunOptions.class, resolved);
@@ -139,6 +181,69 @@ public final class LocalRunCommand {
         embedded.close();
       }
     }
+  }
+
+  /**
+   * [0/5] with {@code --cluster}: a local cluster in {@code <work>/cluster}; refused beside options
+   * that name another cluster.
+   */
+  private static LocalCluster startCluster(String[] given, Path work, PrintStream out, long t0)
+      throws IOException, InterruptedException {
+    for (String a : given) {
+      if (a.startsWith("--bootstrapServers=") || a.startsWith("--flinkMaster=")) {
+        throw new IllegalArgumentException(
+            "--cluster starts a cluster of its own; drop "
+                + a.substring(0, a.indexOf('='))
+                + " (to use a running cluster, give --flinkMaster and --bootstrapServers without"
+                + " --cluster)");
+      }
+    }
+    Path dir = work.resolve("cluster");
+    out.printf(
+        "[0/5] cluster: starting a Flink JobManager, two TaskManagers and three Kafka brokers,"
+            + " each its own JVM (logs in %s)...%n",
+        dir.resolve("logs"));
+    LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.in(dir), indented(out));
+    out.printf(
+        "      Flink %s, Kafka %s, ready in %.1f s%n",
+        cluster.restAddress(), cluster.bootstrapServers(), seconds(t0));
+    return cluster;
+  }
+
+  private static String[] withCluster(String[] given, LocalCluster cluster) {
+    List<String> all = new ArrayList<>(Arrays.asList(given));
+    all.add("--flinkMaster=" + cluster.flinkMaster());
+    all.add("--bootstrapServers=" + cluster.bootstrapServers());
+    return all.toArray(new String[0]);
+  }
+
+  /** Whether the run's jobs go to a Flink cluster elsewhere (not the embedded mini-cluster). */
+  private static boolean remoteFlink(String[] given) {
+    PipelineOptions o = PipelineOptionsFactory.fromArgs(given).withoutStrictParsing().create();
+    if (o.getRunner() != FlinkRunner.class) {
+      return false;
+    }
+    String master = o.as(FlinkPipelineOptions.class).getFlinkMaster();
+    return master != null && !master.startsWith("[");
+  }
+
+  /**
+   * The run's arguments with {@code --filesToStage}, unless given: the jars and classes of this
+   * class path that a Flink distribution lacks (Freshet, Beam, the Kafka client; see {@link
+   * ClusterClasspath}), uploaded to the cluster's BlobServer with each job.
+   */
+  private static List<String> stagedFromThisClassPath(List<String> all, PrintStream out) {
+    if (all.stream().anyMatch(a -> a.startsWith("--filesToStage="))) {
+      return all;
+    }
+    List<String> files = ClusterClasspath.jobFiles();
+    out.printf(
+        "      the jobs' code: %d jars and class directories of this class path, staged with each"
+            + " job%n",
+        files.size());
+    List<String> staged = new ArrayList<>(all);
+    staged.add("--filesToStage=" + String.join(",", files));
+    return staged;
   }
 
   /**

@@ -59,6 +59,13 @@ public interface RunOptions extends ServeOptions, LearnOptions {
   void setDrainSeconds(long value);
 
   @Description(
+      "Run on a local cluster of separate processes (freshet cluster): start one in <workDir>/cluster (a Flink JobManager, two TaskManagers, three Kafka brokers), submit serve and learn to it as jobs, stop it at the end. Without it, --flinkMaster=localhost:PORT --bootstrapServers=... use a running cluster.")
+  @Default.Boolean(false)
+  boolean getCluster();
+
+  void setCluster(boolean value);
+
+  @Description(
       "Port of the live page (online NE over stream time, the loop's decisions, throughput, latency, drift), served while the run lasts; its address is printed. 0: a free port; -1: no page.")
   @Default.Integer(0)
   int getHttp();
