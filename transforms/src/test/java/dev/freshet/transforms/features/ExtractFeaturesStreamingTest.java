@@ -90,9 +90,6 @@ public class ExtractFeaturesStreamingTest {
                   FeatureSpec s = Payments.EVENT_ONLY_SPEC;
                   java.util.function.BiFunction<String, String, Float> g =
                       (id, name) -> byId.get(id).get(0)[s.indexOf(name)];
-                  byId.forEach(
-                      (id, v) ->
-                          System.err.println(id + " " + java.util.Arrays.toString(v.get(0))));
                   assertThat(byId).hasSize(8);
                   assertThat(g.apply("e1", "card_count_10m")).isZero();
                   assertThat(g.apply("e2", "card_count_10m")).isEqualTo(1);
