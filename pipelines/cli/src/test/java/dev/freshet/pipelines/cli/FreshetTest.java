@@ -11,6 +11,7 @@ import dev.freshet.pipelines.kafka.KafkaOptions;
 import dev.freshet.pipelines.learn.LearnOptions;
 import dev.freshet.pipelines.serve.ServeOptions;
 import dev.freshet.pipelines.skew.SkewCheckOptions;
+import dev.freshet.pipelines.train.ImportOptions;
 import dev.freshet.pipelines.train.ModelOptions;
 import dev.freshet.pipelines.train.TrainOptions;
 import dev.freshet.testdata.FraudGenerator;
@@ -200,6 +201,7 @@ public class FreshetTest {
             FeaturesOptions.class,
             ModelOptions.class,
             TrainOptions.class,
+            ImportOptions.class,
             KafkaOptions.class,
             ServeOptions.class,
             LearnOptions.class,

@@ -58,7 +58,7 @@ public final class ImportJob {
     return Launcher.parse(ImportOptions.class, args);
   }
 
-  /** Imports, checks, registers (and promotes, see {@link ImportOptions#getPromote}). */
+  /** Imports, checks, registers (and promotes, see {@link ImportOptions#getMakeProduction}). */
   public static Outcome importModel(ImportOptions options, PrintStream out) throws Exception {
     if ((options.getTorchscript() == null) == (options.getOnnx() == null)) {
       throw new IllegalArgumentException("give exactly one of --torchscript=FILE and --onnx=FILE");
@@ -108,7 +108,7 @@ public final class ImportJob {
       BinaryMetrics metrics =
           ModelEvaluation.evaluate(model, Example.features(holdout), Example.labels(holdout));
       out.printf("holdout: %s%n", TrainAndRegister.describe(metrics));
-      boolean promote = options.getPromote() || registry.production().isEmpty();
+      boolean promote = options.getMakeProduction() || registry.production().isEmpty();
       Candidate candidate =
           Candidate.of(
                   model,
@@ -129,7 +129,7 @@ public final class ImportJob {
           format.networkName(),
           fileName(source),
           NetworkImport.sha256(bytes).substring(0, 12),
-          promote ? "promoted" : "kept as candidate (--promote to make it production)");
+          promote ? "promoted" : "kept as candidate (--makeProduction to make it production)");
       return new Outcome(id, metrics, promote);
     }
   }

@@ -37,9 +37,9 @@ public interface ImportOptions extends TrainOptions {
   void setStandardize(boolean value);
 
   @Description(
-      "Promote the imported version to production; without it, it is promoted only when the registry has no production version.")
+      "Make the imported version production; without it, it becomes production only when the registry has none. (Not --promote: that is learn's option, and Beam options with one name must agree across the interfaces of a JVM.)")
   @Default.Boolean(false)
-  boolean getPromote();
+  boolean getMakeProduction();
 
-  void setPromote(boolean value);
+  void setMakeProduction(boolean value);
 }

@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * Small untrained models registered for serving tests (serving does not care how good they are).
  */
-final class TestModels {
+public final class TestModels {
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private TestModels() {}
@@ -34,20 +34,22 @@ final class TestModels {
 
   /**
    * Adds a version whose parameters are garbage but whose manifest records their checksum, so the
-   * registry's promotion checks pass and only loading it fails: a corrupt model in production.
+   * registry's promotion checks pass and only loading it fails: a corrupt model in production. The
+   * template may be a native or an imported version (its {@code model.params} or {@code model.pt}
+   * is replaced).
    */
-  static String registerUnloadable(Path registryDir, String template) throws Exception {
+  public static String registerUnloadable(Path registryDir, String template) throws Exception {
     String id = template + "-corrupt";
     Path from = registryDir.resolve("versions").resolve(template);
     Path to = Files.createDirectories(registryDir.resolve("versions").resolve(id));
-    byte[] garbage = "not DJL parameters".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    byte[] garbage = "not a model file".getBytes(java.nio.charset.StandardCharsets.UTF_8);
     ObjectNode manifest = (ObjectNode) JSON.readTree(from.resolve("manifest.json").toFile());
     manifest.put("versionId", id);
     manifest.put(
         "parametersSha256",
         HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(garbage)));
     manifest.put("parametersSize", garbage.length);
-    Files.write(to.resolve("model.params"), garbage);
+    Files.write(to.resolve(manifest.get("parametersFile").asText()), garbage);
     Files.writeString(to.resolve("manifest.json"), manifest.toString());
     return id;
   }
