@@ -1,7 +1,5 @@
 package dev.freshet.pipelines.byom;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.BinaryClassifier;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.external.ByomFixtures;
@@ -12,20 +10,15 @@ import dev.freshet.model.registry.Candidate;
 import dev.freshet.model.registry.DataRange;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.train.FeatureLayouts;
 import dev.freshet.transforms.features.FeatureSpec;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 
 /**
  * What the bring-your-own-model integration tests share: topics of their own per run on the
@@ -34,7 +27,6 @@ import org.apache.kafka.common.serialization.StringSerializer;
  * fixture's real vectors), without its feature pass.
  */
 final class ByomKafka {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final AtomicInteger RUNS = new AtomicInteger();
 
   private ByomKafka() {}
@@ -67,34 +59,6 @@ final class ByomKafka {
   }
 
   /**
-   * Sends JSON {@code records} to {@code topic}, keyed by their {@code key} field and timestamped
-   * with their {@code timeField} (ISO-8601), in the order given; returns when all are acknowledged.
-   */
-  static void produce(
-      EmbeddedKafka kafka, String topic, List<String> records, String timeField, String key) {
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new StringSerializer())) {
-      for (String r : records) {
-        JsonNode n = json(r);
-        producer.send(
-            new ProducerRecord<>(
-                topic,
-                null,
-                Instant.parse(n.get(timeField).asText()).toEpochMilli(),
-                n.get(key).asText(),
-                r));
-      }
-    }
-  }
-
-  /**
    * Registers the fixture network {@code file} (checked on the fixture's vectors, as import checks
    * it) in {@code registry}, as a candidate, and returns its version id.
    */
@@ -109,19 +73,11 @@ final class ByomKafka {
     }
   }
 
-  static JsonNode json(String text) {
-    try {
-      return JSON.readTree(text);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
   static String eventId(String event) {
-    return json(event).get("event_id").asText();
+    return JsonRecords.text(event, "event_id");
   }
 
   static Instant time(String record, String field) {
-    return Instant.parse(json(record).get(field).asText());
+    return JsonRecords.time(record, field);
   }
 }

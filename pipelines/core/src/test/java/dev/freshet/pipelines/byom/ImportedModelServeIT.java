@@ -13,6 +13,7 @@ import dev.freshet.model.registry.ModelVersion;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.byom.ByomKafka.Topics;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.metrics.PrometheusScrape;
 import dev.freshet.pipelines.predictions.Prediction;
@@ -142,8 +143,9 @@ public class ImportedModelServeIT {
     // One partition: every key, the global one of all_payments_10m included, then arrives in
     // event-time order, for which serve's vectors are bit-identical to the bounded path's.
     Topics topics = Topics.fresh(kafka, 1);
-    ByomKafka.produce(kafka, topics.events(), served, "event_time", "card_id");
-    ByomKafka.produce(kafka, topics.outcomes(), outcomes, "outcome_time", "event_id");
+    JsonRecords.produce(kafka.bootstrapServers(), topics.events(), served, "event_time", "card_id");
+    JsonRecords.produce(
+        kafka.bootstrapServers(), topics.outcomes(), outcomes, "outcome_time", "event_id");
     List<String> args = topics.args(kafka);
     args.add("--modelPollMillis=100");
     args.add("--registry=" + registryPath);
@@ -199,7 +201,8 @@ public class ImportedModelServeIT {
                 + PrometheusScrape.confDir(tmp.newFolder("flink-conf").toPath(), metricsPort)));
     List<List<String>> batches =
         List.of(served.subList(0, 200), served.subList(200, 300), served.subList(300, 400));
-    ByomKafka.produce(kafka, topics.outcomes(), outcomes, "outcome_time", "event_id");
+    JsonRecords.produce(
+        kafka.bootstrapServers(), topics.outcomes(), outcomes, "outcome_time", "event_id");
     PipelineResult serving = ServeJob.start(ServeJob.parse(args.toArray(new String[0])), QUIET);
     Map<String, Prediction> predictions = new HashMap<>();
     List<JsonNode> modelEvents = new ArrayList<>();
@@ -208,18 +211,20 @@ public class ImportedModelServeIT {
       Consumer<ConsumerRecord<String, String>> sink =
           r -> {
             if (r.topic().equals(topics.models())) {
-              modelEvents.add(ByomKafka.json(r.value()));
+              modelEvents.add(JsonRecords.read(r.value()));
             } else {
               Prediction p = Prediction.parse(r.value());
               assertThat(predictions.put(p.eventId(), p)).as("a second prediction").isNull();
             }
           };
-      ByomKafka.produce(kafka, topics.events(), batches.get(0), "event_time", "card_id");
+      JsonRecords.produce(
+          kafka.bootstrapServers(), topics.events(), batches.get(0), "event_time", "card_id");
       assertThat(tail.pollUntil(() -> predictions.size() >= 200, WAIT, sink)).isTrue();
 
       registry.promote(mlp);
       assertThat(tail.pollUntil(() -> announced(modelEvents, "SWAPPED", mlp), WAIT, sink)).isTrue();
-      ByomKafka.produce(kafka, topics.events(), batches.get(1), "event_time", "card_id");
+      JsonRecords.produce(
+          kafka.bootstrapServers(), topics.events(), batches.get(1), "event_time", "card_id");
       assertThat(tail.pollUntil(() -> predictions.size() >= 300, WAIT, sink)).isTrue();
 
       // The cross network's file changes at rest; promotion checks the checksum and refuses it,
@@ -240,7 +245,8 @@ public class ImportedModelServeIT {
       registry.promote(unreadable);
       assertThat(tail.pollUntil(() -> announced(modelEvents, "REFUSED", unreadable), WAIT, sink))
           .isTrue();
-      ByomKafka.produce(kafka, topics.events(), batches.get(2), "event_time", "card_id");
+      JsonRecords.produce(
+          kafka.bootstrapServers(), topics.events(), batches.get(2), "event_time", "card_id");
       assertThat(tail.pollUntil(() -> predictions.size() >= 400, WAIT, sink)).isTrue();
       tail.pollUntil(() -> false, Duration.ofSeconds(2), sink);
 

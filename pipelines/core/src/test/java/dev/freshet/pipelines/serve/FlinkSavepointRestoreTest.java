@@ -2,11 +2,10 @@ package dev.freshet.pipelines.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.io.LabeledSources;
 import dev.freshet.pipelines.kafka.KafkaTopics;
@@ -22,12 +21,10 @@ import dev.freshet.transforms.testing.Runners;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
 import java.lang.reflect.Field;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -44,10 +41,6 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -76,7 +69,6 @@ import org.junit.rules.TemporaryFolder;
  * the sample's first chargeback comes after B, so labels could not change these vectors.
  */
 public class FlinkSavepointRestoreTest {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   private static final int BATCH = 200;
@@ -342,37 +334,10 @@ public class FlinkSavepointRestoreTest {
 
   /** Produces {@code events} keyed by card, record time = event time, in order. */
   private static void produce(String topic, List<String> events) {
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                kafka.bootstrapServers(),
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new StringSerializer())) {
-      for (String e : events) {
-        JsonNode n = readTree(e);
-        producer.send(
-            new ProducerRecord<>(
-                topic,
-                null,
-                Instant.parse(n.get("event_time").asText()).toEpochMilli(),
-                n.get("card_id").asText(),
-                e));
-      }
-    }
+    JsonRecords.produce(kafka.bootstrapServers(), topic, events, "event_time", "card_id");
   }
 
   private static List<String> ids(List<String> events) {
-    return events.stream().map(e -> readTree(e).get("event_id").asText()).toList();
-  }
-
-  private static JsonNode readTree(String json) {
-    try {
-      return JSON.readTree(json);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return events.stream().map(e -> JsonRecords.text(e, "event_id")).toList();
   }
 }

@@ -4,11 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.MalformedRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
@@ -31,9 +30,7 @@ import java.util.List;
 import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -46,7 +43,6 @@ import org.junit.rules.TemporaryFolder;
  * its reason; stopping the cluster leaves none of its processes alive.
  */
 public class ClusterServeIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EVENTS = 300;
   private static final List<String> TOPICS =
       List.of("events", "outcomes", "predictions", "dead-letters", "model-events");
@@ -146,19 +142,9 @@ public class ClusterServeIT {
   }
 
   private static void produce(String bootstrap, List<String> events, Iterable<String> malformed) {
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(
-            Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                bootstrap,
-                ProducerConfig.ACKS_CONFIG,
-                "all"),
-            new StringSerializer(),
-            new StringSerializer())) {
+    try (KafkaProducer<String, String> producer = JsonRecords.producer(bootstrap)) {
       for (String e : events) {
-        producer.send(
-            new ProducerRecord<>(
-                "events", null, eventTime(e).toEpochMilli(), read(e).get("card_id").asText(), e));
+        producer.send(JsonRecords.keyedAndTimed("events", e, "event_time", "card_id"));
       }
       for (String bad : malformed) {
         producer.send(new ProducerRecord<>("events", "bad", bad));
@@ -175,23 +161,15 @@ public class ClusterServeIT {
       Prediction p = Prediction.parse(value);
       predictions.computeIfAbsent(p.eventId(), k -> new ArrayList<>()).add(p);
     } else {
-      deadReasons.merge(read(value).get("reason").asText(), 1, Integer::sum);
+      deadReasons.merge(JsonRecords.text(value, "reason"), 1, Integer::sum);
     }
   }
 
   private static String eventId(String json) {
-    return read(json).get("event_id").asText();
+    return JsonRecords.text(json, "event_id");
   }
 
   private static Instant eventTime(String json) {
-    return Instant.parse(read(json).get("event_time").asText());
-  }
-
-  private static JsonNode read(String json) {
-    try {
-      return JSON.readTree(json);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonRecords.time(json, "event_time");
   }
 }

@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.predictions.Prediction;
@@ -37,9 +37,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.Assume;
 import org.junit.Rule;
 import org.junit.Test;
@@ -57,7 +54,6 @@ import org.junit.rules.TemporaryFolder;
  * (docs/faults.md), so it runs only when asked for, with {@code -Dfreshet.faults=true}.
  */
 public class TaskManagerKillIT {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private static final int EVENTS = 3_000;
   private static final int RATE_PER_SECOND = 100;
   private static final int KILL_AFTER = 1_000;
@@ -90,9 +86,9 @@ public class TaskManagerKillIT {
           cluster.bootstrapServers(),
           2,
           List.of("events", "outcomes", "predictions", "dead-letters", "model-events"));
-      PipelineResult serving =
-          ServeJob.start(
-              ServeJob.parse(
+      List<String> serveArgs =
+          new ArrayList<>(
+              List.of(
                   "--runner=FlinkRunner",
                   "--flinkMaster=" + cluster.flinkMaster(),
                   "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
@@ -100,8 +96,16 @@ public class TaskManagerKillIT {
                   "--checkpointingInterval=2000",
                   "--bootstrapServers=" + cluster.bootstrapServers(),
                   "--startOffset=EARLIEST",
-                  "--registry=" + registry.toAbsolutePath()),
-              System.out);
+                  "--registry=" + registry.toAbsolutePath()));
+      // More of serve's options, comma-separated:
+      // -Dfreshet.faults.serveArgs=--experiments=beam_fn_api
+      String more = System.getProperty("freshet.faults.serveArgs", "");
+      if (!more.isBlank()) {
+        serveArgs.addAll(List.of(more.split(",")));
+      }
+      System.out.println("serve " + String.join(" ", serveArgs));
+      PipelineResult serving =
+          ServeJob.start(ServeJob.parse(serveArgs.toArray(String[]::new)), System.out);
       Map<String, Integer> scored = new HashMap<>();
       Map<String, Long> sentAt = new ConcurrentHashMap<>();
       AtomicInteger sent = new AtomicInteger();
@@ -109,7 +113,8 @@ public class TaskManagerKillIT {
       long recoveredAt = -1;
       ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
       try (TopicTail tail = TopicTail.of(cluster.bootstrapServers(), List.of("predictions"));
-          KafkaProducer<String, String> producer = producer(cluster.bootstrapServers())) {
+          KafkaProducer<String, String> producer =
+              JsonRecords.producer(cluster.bootstrapServers())) {
         // serve is live: one payment comes back as a prediction before the replay starts.
         send(producer, events.get(0), sentAt);
         sent.set(1);
@@ -196,7 +201,7 @@ public class TaskManagerKillIT {
         .until(
             () -> {
               JsonNode tms =
-                  JSON.readTree(
+                  JsonRecords.read(
                       http.send(
                               HttpRequest.newBuilder(
                                       URI.create(cluster.restAddress() + "/taskmanagers"))
@@ -214,35 +219,17 @@ public class TaskManagerKillIT {
     return busy[0];
   }
 
-  private static KafkaProducer<String, String> producer(String bootstrap) {
-    return new KafkaProducer<>(
-        Map.of(
-            ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, ProducerConfig.ACKS_CONFIG, "all"),
-        new StringSerializer(),
-        new StringSerializer());
-  }
-
   private static void send(
       KafkaProducer<String, String> producer, String e, Map<String, Long> sentAt) {
     sentAt.put(eventId(e), System.nanoTime());
-    producer.send(
-        new ProducerRecord<>(
-            "events", null, eventTime(e).toEpochMilli(), read(e).get("card_id").asText(), e));
+    producer.send(JsonRecords.keyedAndTimed("events", e, "event_time", "card_id"));
   }
 
   private static String eventId(String json) {
-    return read(json).get("event_id").asText();
+    return JsonRecords.text(json, "event_id");
   }
 
   private static Instant eventTime(String json) {
-    return Instant.parse(read(json).get("event_time").asText());
-  }
-
-  private static JsonNode read(String json) {
-    try {
-      return JSON.readTree(json);
-    } catch (Exception e) {
-      throw new IllegalStateException(e);
-    }
+    return JsonRecords.time(json, "event_time");
   }
 }

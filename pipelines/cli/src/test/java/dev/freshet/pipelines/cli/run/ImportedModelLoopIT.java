@@ -10,6 +10,7 @@ import dev.freshet.model.registry.ModelManifest;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.cli.replay.ReplayCommand;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaClients;
 import dev.freshet.pipelines.kafka.KafkaTopics;
@@ -33,10 +34,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.Ignore;
 import org.junit.Rule;
 import org.junit.Test;
@@ -289,20 +286,8 @@ public class ImportedModelLoopIT {
     }
   }
 
-  private static void produce(EmbeddedKafka kafka, List<String> payments) throws Exception {
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(
-            Map.<String, Object>of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-            new StringSerializer(),
-            new StringSerializer())) {
-      for (String p : payments) {
-        JsonNode n = JSON.readTree(p);
-        producer.send(
-            new ProducerRecord<>(
-                "events", null, eventTime(p).toEpochMilli(), n.get("card_id").asText(), p));
-      }
-    }
+  private static void produce(EmbeddedKafka kafka, List<String> payments) {
+    JsonRecords.produce(kafka.bootstrapServers(), "events", payments, "event_time", "card_id");
   }
 
   private static Instant eventTime(String payment) throws Exception {

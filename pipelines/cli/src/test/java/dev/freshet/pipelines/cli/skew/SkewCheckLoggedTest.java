@@ -8,6 +8,7 @@ import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
+import dev.freshet.pipelines.embedded.JsonRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.kafka.KafkaTopics;
 import dev.freshet.pipelines.predictions.Prediction;
@@ -33,10 +34,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.beam.sdk.PipelineResult;
-import org.apache.kafka.clients.producer.KafkaProducer;
-import org.apache.kafka.clients.producer.ProducerConfig;
-import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.ClassRule;
@@ -96,18 +93,7 @@ public class SkewCheckLoggedTest {
         kafka.bootstrapServers(),
         1,
         List.of("events", "outcomes", "predictions", "dead-letters", "model-events"));
-    try (KafkaProducer<String, String> producer =
-        new KafkaProducer<>(
-            Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers()),
-            new StringSerializer(),
-            new StringSerializer())) {
-      for (String l : lines) {
-        JsonNode n = read(l);
-        producer.send(
-            new ProducerRecord<>(
-                "events", null, eventTime(l).toEpochMilli(), n.get("card_id").asText(), l));
-      }
-    }
+    JsonRecords.produce(kafka.bootstrapServers(), "events", lines, "event_time", "card_id");
     PipelineResult serving =
         ServeJob.start(
             ServeJob.parse(
