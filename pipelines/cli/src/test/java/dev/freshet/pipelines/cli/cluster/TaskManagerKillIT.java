@@ -190,6 +190,11 @@ public class TaskManagerKillIT {
         scored.values().stream().filter(n -> n > 1).count(),
         scored.values().stream().mapToLong(n -> n - 1).sum(),
         recoveredAt < 0 ? "none seen" : String.format("%.1f s", (recoveredAt - killedAt) / 1e9));
+    WRITTEN.entrySet().stream()
+        .filter(w -> !scored.containsKey(w.getKey()))
+        .sorted(Map.Entry.comparingByValue())
+        .limit(20)
+        .forEach(w -> System.out.printf("never predicted: %s (%s)%n", w.getKey(), w.getValue()));
   }
 
   /** The TaskManager whose slot serve occupies (its resource id is taskmanager-<i>). */
@@ -219,11 +224,22 @@ public class TaskManagerKillIT {
     return busy[0];
   }
 
+  /**
+   * Sends one payment; where it landed ({@code partition@offset}), or why it was not written, goes
+   * to {@link #WRITTEN}, so that a payment never predicted can be told from one never sent.
+   */
   private static void send(
       KafkaProducer<String, String> producer, String e, Map<String, Long> sentAt) {
-    sentAt.put(eventId(e), System.nanoTime());
-    producer.send(JsonRecords.keyedAndTimed("events", e, "event_time", "card_id"));
+    String id = eventId(e);
+    sentAt.put(id, System.nanoTime());
+    producer.send(
+        JsonRecords.keyedAndTimed("events", e, "event_time", "card_id"),
+        (m, error) ->
+            WRITTEN.put(
+                id, error == null ? m.partition() + "@" + m.offset() : "not written: " + error));
   }
+
+  private static final Map<String, String> WRITTEN = new ConcurrentHashMap<>();
 
   private static String eventId(String json) {
     return JsonRecords.text(json, "event_id");
