@@ -234,9 +234,9 @@ public final class PlainLoopServer implements AutoCloseable {
    * The arithmetic of {@code ExtractFeatures}' arrival-order path, in memory: for each event the
    * base part ({@code EventFeatures}), one part per entity key ({@code KeyFeatures.onEvent} on that
    * key's {@code EntityHistory}, or {@code fillMissing} when the key field is null) and {@code
-   * VectorAssembly} putting them together, exactly as {@code ExtractFeatures}' {@code RouteEventsFn}
-   * (base parts and missing-key parts), {@code ArrivalKeyFn} and {@code AssembleFn} do. Not
-   * thread-safe.
+   * VectorAssembly} putting them together, exactly as {@code ExtractFeatures}' {@code
+   * RouteEventsFn} (base parts and missing-key parts), {@code ArrivalKeyFn} and {@code AssembleFn}
+   * do. Not thread-safe.
    */
   static final class InMemoryFeatures {
     private static final String PACKAGE = "dev.freshet.transforms.features.";
