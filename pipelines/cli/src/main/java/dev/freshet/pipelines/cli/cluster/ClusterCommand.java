@@ -41,6 +41,17 @@ public final class ClusterCommand implements Callable<Integer> {
         description =
             "The cluster's directory: cluster.json (its processes), logs/, conf/, Kafka's data, checkpoints (default: ${DEFAULT-VALUE}).")
     Path dir;
+
+    /** The cluster recorded in {@link #dir}, or empty after saying on stderr how to start one. */
+    Optional<LocalCluster> recorded() throws Exception {
+      Optional<LocalCluster> cluster = LocalCluster.attach(dir);
+      if (cluster.isEmpty()) {
+        System.err.printf(
+            "error: no cluster recorded in %s (no %s); freshet cluster up --dir=%s starts one%n",
+            dir, LocalCluster.STATE_FILE, dir);
+      }
+      return cluster;
+    }
   }
 
   @Command(
@@ -164,11 +175,8 @@ public final class ClusterCommand implements Callable<Integer> {
   static final class Down extends DirOption implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      Optional<LocalCluster> cluster = LocalCluster.attach(dir);
+      Optional<LocalCluster> cluster = recorded();
       if (cluster.isEmpty()) {
-        System.err.printf(
-            "error: no cluster recorded in %s (no %s); freshet cluster up --dir=%s starts one%n",
-            dir, LocalCluster.STATE_FILE, dir);
         return 1;
       }
       for (Map.Entry<String, String> e : cluster.get().stop().entrySet()) {
@@ -189,11 +197,8 @@ public final class ClusterCommand implements Callable<Integer> {
   static final class Status extends DirOption implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
-      Optional<LocalCluster> found = LocalCluster.attach(dir);
+      Optional<LocalCluster> found = recorded();
       if (found.isEmpty()) {
-        System.err.printf(
-            "error: no cluster recorded in %s (no %s); freshet cluster up --dir=%s starts one%n",
-            dir, LocalCluster.STATE_FILE, dir);
         return 1;
       }
       LocalCluster cluster = found.get();
