@@ -11,7 +11,10 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
+import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
+import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.transforms.MapElements;
 import org.apache.beam.sdk.transforms.PTransform;
 import org.apache.beam.sdk.transforms.Values;
@@ -228,35 +231,52 @@ public final class KafkaTopics {
       String topic,
       Class<? extends Deserializer<K>> keys,
       Class<? extends Deserializer<V>> values) {
+    boolean onCheckpoints = commitsOnCheckpoints(options);
     return new PTransform<>() {
       @Override
       public PCollection<V> expand(PBegin input) {
+        KafkaIO.Read<K, V> read =
+            KafkaIO.<K, V>read()
+                .withBootstrapServers(options.getBootstrapServers())
+                .withConsumerFactoryFn(KafkaClients.of(options).consumerFactory())
+                .withTopic(topic)
+                .withKeyDeserializer(keys)
+                .withValueDeserializer(values)
+                .withConsumerConfigUpdates(
+                    Map.of(
+                        ConsumerConfig.GROUP_ID_CONFIG,
+                        options.getConsumerGroup(),
+                        ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
+                        options.getStartOffset().name().toLowerCase(Locale.ROOT),
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
+                        !onCheckpoints))
+                .withTimestampPolicyFactory(
+                    EventTimePolicy.withMaxOutOfOrder(
+                        Duration.standardSeconds(options.getMaxOutOfOrderSeconds())));
         return input
             .apply(
                 "Read " + topic,
-                KafkaIO.<K, V>read()
-                    .withBootstrapServers(options.getBootstrapServers())
-                    .withConsumerFactoryFn(KafkaClients.of(options).consumerFactory())
-                    .withTopic(topic)
-                    .withKeyDeserializer(keys)
-                    .withValueDeserializer(values)
-                    .withConsumerConfigUpdates(
-                        Map.of(
-                            ConsumerConfig.GROUP_ID_CONFIG,
-                            options.getConsumerGroup(),
-                            ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                            options.getStartOffset().name().toLowerCase(Locale.ROOT),
-                            // Offsets only tell a newly started job where to begin; the
-                            // runner's checkpoints are what make a restarted job exact.
-                            ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                            true))
-                    .withTimestampPolicyFactory(
-                        EventTimePolicy.withMaxOutOfOrder(
-                            Duration.standardSeconds(options.getMaxOutOfOrderSeconds())))
-                    .withoutMetadata())
+                (onCheckpoints ? read.commitOffsetsInFinalize() : read).withoutMetadata())
             .apply("Values " + topic, Values.create());
       }
     };
+  }
+
+  /**
+   * Whether a reader commits its consumer group's offsets only once the runner has finalized a
+   * checkpoint holding them (never when merely polled): so a job that starts again without that
+   * checkpoint (submitted anew, or restarted where no checkpoint completed) resumes at what it had
+   * done, re-reading some records but skipping none. Every runner finalizes checkpoints (the direct
+   * runner and Dataflow after each committed bundle) except Flink with checkpointing off: there the
+   * Kafka client commits what it polled every few seconds (auto-commit), the only way such a job
+   * has to say where it got to; a crash can then skip what was polled and not yet processed.
+   */
+  static boolean commitsOnCheckpoints(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      return true;
+    }
+    Long interval = options.as(FlinkPipelineOptions.class).getCheckpointingInterval();
+    return interval != null && interval > 0;
   }
 
   /** Writes keyed JSON strings to {@code topic} (record time: when written), flushed per bundle. */

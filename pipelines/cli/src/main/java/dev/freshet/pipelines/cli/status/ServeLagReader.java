@@ -19,8 +19,9 @@ import org.apache.kafka.common.TopicPartition;
 
 /**
  * Serve's lag: per partition of the events topic, its end offset minus the offset serve's consumer
- * group last committed (serve's reader commits automatically; the runner's checkpoints, not these
- * offsets, are what make it exact, so the lag is as fresh as the last auto-commit).
+ * group last committed: as fresh as the runner's last finalized checkpoint (serve commits offsets
+ * only then; KafkaTopics#commitsOnCheckpoints), or the Kafka client's last auto-commit on Flink
+ * with checkpointing off.
  */
 final class ServeLagReader {
   private ServeLagReader() {}
