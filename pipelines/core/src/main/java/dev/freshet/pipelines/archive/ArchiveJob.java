@@ -52,11 +52,15 @@ public final class ArchiveJob {
     return 0;
   }
 
-  /** Parses Beam-style arguments, adding archive's consumer group unless one is given. */
+  /**
+   * Parses Beam-style arguments, adding archive's consumer group unless one is given (and, on Flink
+   * with checkpoints, {@link Launcher#withExactRestores}).
+   */
   public static ArchiveOptions parse(String... args) {
     return Launcher.parse(
         ArchiveOptions.class,
-        Launcher.withDefaults(args, List.of("--consumerGroup=" + DEFAULT_CONSUMER_GROUP)));
+        Launcher.withExactRestores(
+            Launcher.withDefaults(args, List.of("--consumerGroup=" + DEFAULT_CONSUMER_GROUP))));
   }
 
   /**

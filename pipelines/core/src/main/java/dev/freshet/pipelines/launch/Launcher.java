@@ -16,6 +16,7 @@ import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
+import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
@@ -39,6 +40,9 @@ public final class Launcher {
   public static final List<String> DIRECT_DEFAULTS =
       List.of("--enforceImmutability=false", "--enforceEncodability=false");
 
+  /** The experiment that makes Beam read Kafka through a splittable DoFn on the Flink runner. */
+  public static final String SDF_READS = "beam_fn_api";
+
   private Launcher() {}
 
   /**
@@ -57,17 +61,47 @@ public final class Launcher {
 
   /**
    * {@code args} plus the runner's defaults that are not given: {@link #FLINK_LATENCY_DEFAULTS} on
-   * Flink, {@link #DIRECT_DEFAULTS} on the direct runner (the default runner).
+   * Flink, {@link #DIRECT_DEFAULTS} on the direct runner (the default runner); and, on Flink with
+   * checkpoints or a savepoint to restore from, the experiment {@value #SDF_READS} (see {@link
+   * #withExactRestores}).
    */
   public static String[] withRunnerDefaults(String... args) {
-    // Only the runner matters here: other options, even unknown ones, are checked by parse().
-    Class<?> runner =
-        PipelineOptionsFactory.fromArgs(args).withoutStrictParsing().create().getRunner();
+    // Only the runner's options matter here: others, even unknown ones, are checked by parse().
+    PipelineOptions given = PipelineOptionsFactory.fromArgs(args).withoutStrictParsing().create();
+    Class<?> runner = given.getRunner();
     List<String> defaults =
         runner == FlinkRunner.class
             ? FLINK_LATENCY_DEFAULTS
             : runner == DirectRunner.class ? DIRECT_DEFAULTS : List.of();
-    return withDefaults(args, defaults);
+    return withExactRestores(withDefaults(args, defaults));
+  }
+
+  /**
+   * {@code args} with {@value #SDF_READS} among the experiments when a Flink job can be restored
+   * (checkpointing on, or {@code --savepointPath} given). Beam 2.62's Flink runner otherwise reads
+   * Kafka through a Flink source whose restore is broken: it reads each partition twice
+   * (apache/beam#31313), and on a local cluster a TaskManager killed under serve left the tail of a
+   * partition unscored after the restart in both runs (docs/faults.md). As a splittable DoFn the
+   * reader's restored state holds each partition's offset once; the price is throughput
+   * (docs/deploy.md). Jobs that cannot restore keep the faster source.
+   */
+  public static String[] withExactRestores(String... args) {
+    PipelineOptions given = PipelineOptionsFactory.fromArgs(args).withoutStrictParsing().create();
+    if (given.getRunner() != FlinkRunner.class) {
+      return args;
+    }
+    FlinkPipelineOptions flink = given.as(FlinkPipelineOptions.class);
+    boolean restorable =
+        flink.getCheckpointingInterval() != null && flink.getCheckpointingInterval() > 0
+            || flink.getSavepointPath() != null;
+    List<String> experiments = given.as(ExperimentalOptions.class).getExperiments();
+    if (!restorable || experiments != null && experiments.contains(SDF_READS)) {
+      return args;
+    }
+    // A repeated list option adds to the given values.
+    List<String> all = new ArrayList<>(Arrays.asList(args));
+    all.add("--experiments=" + SDF_READS);
+    return all.toArray(new String[0]);
   }
 
   /** Parses {@code args} as {@code type}, validating required options. */

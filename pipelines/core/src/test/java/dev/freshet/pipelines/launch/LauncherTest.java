@@ -2,6 +2,8 @@ package dev.freshet.pipelines.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import org.apache.beam.sdk.options.ExperimentalOptions;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.junit.Test;
 
 /** The runner defaults serve adds: chosen by the runner the options name, never over the user's. */
@@ -24,5 +26,38 @@ public class LauncherTest {
     assertThat(Launcher.withRunnerDefaults("--runner=FlinkRunner", "--maxBundleTimeMills=1000"))
         .contains("--maxBundleTimeMills=1000")
         .doesNotContain("--maxBundleTimeMills=20");
+  }
+
+  @Test
+  public void aFlinkJobThatCanBeRestoredReadsKafkaAsASplittableDoFn() {
+    assertThat(Launcher.withRunnerDefaults("--runner=FlinkRunner", "--checkpointingInterval=2000"))
+        .contains("--experiments=" + Launcher.SDF_READS);
+    assertThat(Launcher.withExactRestores("--runner=FlinkRunner", "--savepointPath=/s/savepoint-1"))
+        .contains("--experiments=" + Launcher.SDF_READS);
+    // Given experiments are kept: the repeated option adds to them.
+    String[] withOthers =
+        Launcher.withRunnerDefaults(
+            "--runner=FlinkRunner", "--checkpointingInterval=2000", "--experiments=a,b");
+    assertThat(
+            PipelineOptionsFactory.fromArgs(withOthers)
+                .withoutStrictParsing()
+                .as(ExperimentalOptions.class)
+                .getExperiments())
+        .containsExactlyInAnyOrder("a", "b", Launcher.SDF_READS);
+    // Already there: not added twice.
+    assertThat(
+            Launcher.withRunnerDefaults(
+                "--runner=FlinkRunner",
+                "--checkpointingInterval=2000",
+                "--experiments=beam_fn_api"))
+        .containsOnlyOnce("--experiments=beam_fn_api");
+  }
+
+  @Test
+  public void jobsThatCannotBeRestoredKeepTheFasterSource() {
+    assertThat(Launcher.withRunnerDefaults("--runner=FlinkRunner"))
+        .noneMatch(a -> a.startsWith("--experiments"));
+    assertThat(Launcher.withRunnerDefaults("--checkpointingInterval=2000"))
+        .noneMatch(a -> a.startsWith("--experiments"));
   }
 }

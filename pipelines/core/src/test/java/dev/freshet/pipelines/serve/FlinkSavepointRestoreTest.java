@@ -61,7 +61,8 @@ import org.junit.rules.TemporaryFolder;
  * <p>Two Beam 2.62 limitations shape how the job is run (both explained where they are handled):
  * {@code --savepointPath} is ignored with {@code --flinkMaster=[local]}, so the savepoint is also
  * given as Flink configuration ({@link #restoreFrom}); and a restored job reads its Kafka
- * partitions twice unless KafkaIO is expanded as a splittable DoFn ({@link #READ_KAFKA_VIA_SDF}).
+ * partitions twice unless KafkaIO is expanded as a splittable DoFn, which serve's launcher asks for
+ * on Flink with checkpoints (Launcher#withExactRestores): this test checks it does.
  *
  * <p>All topics have one partition and events are produced in event-time order, so the arrival
  * order of every entity (the global key included) is event-time order: the condition under which
@@ -72,18 +73,6 @@ public class FlinkSavepointRestoreTest {
   private static final Duration WAIT = Duration.ofSeconds(120);
   private static final PrintStream QUIET = new PrintStream(OutputStream.nullOutputStream());
   private static final int BATCH = 200;
-
-  /**
-   * Beam 2.62's Flink runner reads KafkaIO through a Flink Source (FlinkSource) whose restored
-   * split enumerator starts from scratch ({@code FlinkSource.restoreEnumerator} builds a new
-   * FlinkSourceSplitEnumerator that splits the Kafka source again), so a job restored from a
-   * savepoint reads every partition twice: once from the restored reader state, once from a new
-   * split starting at the consumer group's committed offset. Every event after the restore is
-   * scored twice (apache/beam#31313, fixed by apache/beam#33606, not in 2.62.0). With this
-   * experiment KafkaIO is expanded as a splittable DoFn, whose restored state holds the offsets
-   * once: each event is scored exactly once.
-   */
-  private static final String READ_KAFKA_VIA_SDF = "--experiments=beam_fn_api";
 
   private static EmbeddedKafka kafka;
   private static FeatureSpec spec;
@@ -134,8 +123,8 @@ public class FlinkSavepointRestoreTest {
                   "--runner=FlinkRunner",
                   "--flinkMaster=[local]",
                   "--parallelism=1",
+                  // With checkpoints, serve reads Kafka as a splittable DoFn (see above).
                   "--checkpointingInterval=1000",
-                  READ_KAFKA_VIA_SDF,
                   "--bootstrapServers=" + kafka.bootstrapServers(),
                   "--eventsTopic=" + events,
                   "--outcomesTopic=" + outcomes,
