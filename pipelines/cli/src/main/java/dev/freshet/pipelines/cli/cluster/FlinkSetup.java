@@ -29,6 +29,31 @@ final class FlinkSetup {
       "org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint";
   static final String TASKMANAGER_MAIN = "org.apache.flink.runtime.taskexecutor.TaskManagerRunner";
 
+  /**
+   * The JVM flags Flink's own distribution gives every process on Java 17 ({@code
+   * env.java.opts.all} in its default configuration): Flink's serializers (Kryo for types Beam
+   * hands it without a coder, e.g. what a step that needs stable input buffers until a checkpoint
+   * completes) reach into these JDK packages. Without them such a checkpoint fails with {@code
+   * InaccessibleObjectException} and the job restarts, again and again.
+   */
+  static final List<String> JAVA_17_OPENS =
+      List.of(
+          "--add-exports=java.base/sun.net.util=ALL-UNNAMED",
+          "--add-exports=java.rmi/sun.rmi.registry=ALL-UNNAMED",
+          "--add-exports=java.security.jgss/sun.security.krb5=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang=ALL-UNNAMED",
+          "--add-opens=java.base/java.net=ALL-UNNAMED",
+          "--add-opens=java.base/java.io=ALL-UNNAMED",
+          "--add-opens=java.base/java.nio=ALL-UNNAMED",
+          "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
+          "--add-opens=java.base/java.lang.reflect=ALL-UNNAMED",
+          "--add-opens=java.base/java.text=ALL-UNNAMED",
+          "--add-opens=java.base/java.time=ALL-UNNAMED",
+          "--add-opens=java.base/java.util=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED",
+          "--add-opens=java.base/java.util.concurrent.locks=ALL-UNNAMED");
+
   private FlinkSetup() {}
 
   /**
@@ -83,6 +108,7 @@ final class FlinkSetup {
     // DJL and its native engines are on the cluster's class path, loaded parent-first
     // (ClusterClasspath); offline, with libtorch unpacked once into the DJL cache.
     c.put("classloader.parent-first-patterns.additional", "ai.djl.;ai.onnxruntime.");
+    c.put("env.java.opts.all", String.join(" ", JAVA_17_OPENS));
     c.put(
         "env.java.opts.taskmanager",
         "-Dai.djl.offline=true -DDJL_CACHE_DIR="
@@ -127,6 +153,9 @@ final class FlinkSetup {
     List<String> cmd = new ArrayList<>();
     cmd.add(java);
     cmd.addAll(split(JobManagerProcessUtils.generateJvmParametersStr(spec, config)));
+    // What Flink's scripts add from the configuration.
+    cmd.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
+    cmd.addAll(split(config.get(CoreOptions.FLINK_JM_JVM_OPTIONS)));
     cmd.addAll(List.of("-cp", classpath, JOBMANAGER_MAIN, "--configDir", confDir.toString()));
     cmd.addAll(split(JobManagerProcessUtils.generateDynamicConfigsStr(spec)));
     return cmd;
@@ -140,6 +169,7 @@ final class FlinkSetup {
     cmd.add(java);
     cmd.addAll(split(ProcessMemoryUtils.generateJvmParametersStr(spec)));
     // What Flink's scripts add from the configuration.
+    cmd.addAll(split(config.get(CoreOptions.FLINK_JVM_OPTIONS)));
     cmd.addAll(split(config.get(CoreOptions.FLINK_TM_JVM_OPTIONS)));
     cmd.addAll(List.of("-cp", classpath, TASKMANAGER_MAIN, "--configDir", confDir.toString()));
     cmd.addAll(split(TaskExecutorProcessUtils.generateDynamicConfigsStr(spec)));
