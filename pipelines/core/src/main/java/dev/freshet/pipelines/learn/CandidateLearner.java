@@ -161,6 +161,7 @@ final class CandidateLearner implements AutoCloseable {
   private long maxEventTime = Long.MIN_VALUE;
   private long examplesSinceBase;
   private int batchesSinceGate;
+  private boolean learnt;
 
   /** The challenger the learner holds back for, and the label time it was first seen at. */
   private String heldFor;
@@ -192,6 +193,19 @@ final class CandidateLearner implements AutoCloseable {
 
   long examples() {
     return examples;
+  }
+
+  /**
+   * Examples trained since the base version: 0 right after a candidate is registered (it holds
+   * them) or after a rebase (they were dropped).
+   */
+  long examplesSinceBase() {
+    return examplesSinceBase;
+  }
+
+  /** Whether this learner has not learnt a micro-batch yet (it just started, or restarted). */
+  boolean fresh() {
+    return !learnt;
   }
 
   private String startingVersion() throws IOException {
@@ -267,6 +281,7 @@ final class CandidateLearner implements AutoCloseable {
    * gateEvery} micro-batches, runs the offline gate and registers the candidate if it passes.
    */
   Step learn(List<Example> batch) throws IOException, ModelRejectedException {
+    learnt = true;
     List<Example> fresh =
         batch.stream()
             .filter(e -> e.labelTimeMillis() > learntUpTo)

@@ -53,6 +53,12 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   /** Label time released per step of the event-time timer. */
   static final long RELEASE_STEP_MINUTES = 1;
 
+  /**
+   * At most this many examples learnt since the last registered candidate are kept for a restart
+   * (some 10 MB of state); beyond it a restart loses the rest (a warning says so).
+   */
+  static final long MAX_KEPT = 100_000;
+
   private static final long STEP_MILLIS =
       Duration.standardMinutes(RELEASE_STEP_MINUTES).getMillis();
 
@@ -85,6 +91,20 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   /** Released examples, in label-time order, short of a micro-batch. */
   @StateId("ready")
   private final StateSpec<BagState<Example>> readySpec = StateSpecs.bag(Example.ExampleCoder.of());
+
+  /**
+   * Examples learnt since the learner's base version (its latest registered candidate): the working
+   * copy that holds them lives in memory only, so a learner that starts again after a restore
+   * learns them first (those labelled after the base version; see {@link #learn}).
+   */
+  @StateId("sinceBase")
+  private final StateSpec<BagState<Example>> sinceBaseSpec =
+      StateSpecs.bag(Example.ExampleCoder.of());
+
+  /** How many examples {@code sinceBase} holds. */
+  @StateId("sinceBaseCount")
+  private final StateSpec<ValueState<Long>> sinceBaseCountSpec =
+      StateSpecs.value(VarLongCoder.of());
 
   /** The label time the release timer is set for (none when nothing waits). */
   @StateId("releaseAt")
@@ -144,6 +164,8 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
       @StateId("releaseAt") ValueState<Long> releaseAt,
       @TimerId("release") Timer release,
       @TimerId("flush") Timer flush,
+      @StateId("sinceBase") BagState<Example> sinceBase,
+      @StateId("sinceBaseCount") ValueState<Long> sinceBaseCount,
       OutputReceiver<KV<String, String>> out)
       throws Exception {
     long upTo = context.timestamp().getMillis();
@@ -178,7 +200,7 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
           && queue.get(end).labelTimeMillis() == queue.get(end - 1).labelTimeMillis()) {
         end++;
       }
-      learn(queue.subList(start, end), out);
+      learn(queue.subList(start, end), new Kept(sinceBase, sinceBaseCount), out);
       start = end;
     }
     ready.clear();
@@ -192,26 +214,90 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   /** Nothing more was released for a while: learns what is ready, short of a micro-batch. */
   @OnTimer("flush")
   public void onFlush(
-      @StateId("ready") BagState<Example> ready, OutputReceiver<KV<String, String>> out)
+      @StateId("ready") BagState<Example> ready,
+      @StateId("sinceBase") BagState<Example> sinceBase,
+      @StateId("sinceBaseCount") ValueState<Long> sinceBaseCount,
+      OutputReceiver<KV<String, String>> out)
       throws Exception {
     List<Example> rest = new ArrayList<>();
     ready.read().forEach(rest::add);
     ready.clear();
     if (!rest.isEmpty()) {
-      learn(rest, out);
+      learn(rest, new Kept(sinceBase, sinceBaseCount), out);
     }
   }
 
-  private void learn(List<Example> examples, OutputReceiver<KV<String, String>> out)
+  /** The examples learnt since the learner's base version, kept in state. */
+  private record Kept(BagState<Example> examples, ValueState<Long> count) {
+    List<Example> takeAll() {
+      List<Example> all = new ArrayList<>();
+      examples.read().forEach(all::add);
+      examples.clear();
+      count.clear();
+      return all;
+    }
+
+    /** Keeps {@code batch} unless the learner's base now holds everything it learnt. */
+    void update(List<Example> batch, CandidateLearner learner) {
+      if (learner.examplesSinceBase() == 0) {
+        examples.clear();
+        count.clear();
+        return;
+      }
+      long held = count.read() == null ? 0 : count.read();
+      if (held >= MAX_KEPT) {
+        if (held == MAX_KEPT) {
+          LOG.warn(
+              "{} examples learnt since {} and no candidate registered: a restart now resumes from"
+                  + " {} without the examples learnt after the first {}",
+              learner.examplesSinceBase(),
+              learner.baseVersion(),
+              learner.baseVersion(),
+              MAX_KEPT);
+          count.write(held + 1);
+        }
+        return;
+      }
+      batch.forEach(examples::add);
+      count.write(held + batch.size());
+    }
+  }
+
+  /**
+   * Learns {@code examples}. A learner that has not learnt yet in this worker (the job started, or
+   * restarted from a checkpoint) first learns the examples kept since its base version: after a
+   * restore they are in state but in no registered version, and the restored job does not read them
+   * again. Those labelled at or before the base version's label time are skipped as usual.
+   */
+  private void learn(List<Example> examples, Kept kept, OutputReceiver<KV<String, String>> out)
+      throws Exception {
+    synchronized (learner) {
+      if (learner.fresh()) {
+        List<Example> earlier = kept.takeAll();
+        if (!earlier.isEmpty()) {
+          earlier.sort(
+              Comparator.comparingLong(Example::labelTimeMillis).thenComparing(Example::id));
+          LOG.info(
+              "learning again the {} examples learnt since {} before the restart",
+              earlier.size(),
+              learner.baseVersion());
+          learnOne(earlier, out);
+          kept.update(earlier, learner);
+        }
+      }
+      learnOne(examples, out);
+      kept.update(examples, learner);
+    }
+  }
+
+  private void learnOne(List<Example> examples, OutputReceiver<KV<String, String>> out)
       throws Exception {
     CandidateLearner.Step step;
-    synchronized (learner) {
-      try {
-        step = learner.learn(examples);
-      } catch (Exception | Error e) {
-        LOG.error("the learner failed on a micro-batch of {} examples", examples.size(), e);
-        throw e;
-      }
+    try {
+      step = learner.learn(examples);
+    } catch (Exception | Error e) {
+      LOG.error("the learner failed on a micro-batch of {} examples", examples.size(), e);
+      throw e;
     }
     batches.inc();
     trained.inc(step.trained());
