@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
@@ -304,6 +305,62 @@ public final class LocalCluster implements AutoCloseable {
               return jobs;
             })
         .orElse(List.of());
+  }
+
+  /** The id of the running job named {@code name} (Beam's {@code --jobName}), if there is one. */
+  public Optional<String> runningJob(String name) {
+    return rest("/jobs/overview")
+        .flatMap(
+            o -> {
+              for (JsonNode j : o.path("jobs")) {
+                if (j.path("name").asText().equals(name)
+                    && j.path("state").asText().equals("RUNNING")) {
+                  return Optional.of(j.path("jid").asText());
+                }
+              }
+              return Optional.empty();
+            });
+  }
+
+  /**
+   * Where job {@code jobId}'s latest completed checkpoint lies (a directory to resume from with
+   * {@code --savepointPath}), if it has one.
+   */
+  public Optional<String> latestCheckpoint(String jobId) {
+    return rest("/jobs/" + jobId + "/checkpoints")
+        .map(c -> c.path("latest").path("completed").path("external_path").asText(""))
+        .filter(path -> !path.isEmpty());
+  }
+
+  /** The TaskManagers (1-based) running a task of job {@code jobId}. */
+  public Set<Integer> taskManagersOf(String jobId) {
+    Set<Integer> tms = new TreeSet<>();
+    rest("/jobs/" + jobId)
+        .ifPresent(
+            job ->
+                job.path("vertices")
+                    .forEach(
+                        v ->
+                            rest("/jobs/"
+                                    + jobId
+                                    + "/vertices/"
+                                    + v.path("id").asText()
+                                    + "/taskmanagers")
+                                .ifPresent(
+                                    t ->
+                                        t.path("taskmanagers")
+                                            .forEach(
+                                                tm ->
+                                                    tms.add(
+                                                        taskManagerNumber(
+                                                            tm.path("taskmanager-id")
+                                                                .asText()))))));
+    return tms;
+  }
+
+  /** The number of a TaskManager's resource id ({@code taskmanager-<i>}). */
+  private static int taskManagerNumber(String resourceId) {
+    return Integer.parseInt(resourceId.substring(resourceId.lastIndexOf('-') + 1));
   }
 
   /** Brokers that answer a metadata request; -1 when none does within a few seconds. */

@@ -31,7 +31,6 @@ import java.util.Map;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.junit.Assume;
 import org.junit.Rule;
 import org.junit.Test;
 import org.junit.rules.TemporaryFolder;
@@ -55,11 +54,6 @@ public class ClusterServeIT {
 
   @Test
   public void serveOnTheClusterPredictsEveryEventAndDownLeavesNoProcess() throws Exception {
-    // Failed once (2026-12-05, 298 of 300 predicted, no fault injected; docs/faults.md): it runs,
-    // with the fault tests, only when asked for with -Dfreshet.faults=true until serve commits
-    // Kafka offsets only on completed checkpoints.
-    Assume.assumeTrue(
-        "the cluster tests run with -Dfreshet.faults=true", Boolean.getBoolean("freshet.faults"));
     Path dir = tmp.newFolder("cluster").toPath();
     FeatureSpec spec = FeatureSpecs.load(Domain.FRAUD.defaultSpec());
     Path registry = tmp.newFolder("registry").toPath();
