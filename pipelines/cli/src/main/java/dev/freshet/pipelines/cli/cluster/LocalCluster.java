@@ -236,6 +236,19 @@ public final class LocalCluster implements AutoCloseable {
     return state.bootstrapServers();
   }
 
+  /**
+   * The options that submit a job to this cluster from this JVM's class path: the Flink runner, the
+   * JobManager's address, the jars and classes staged with the job ({@link
+   * ClusterClasspath#jobFiles}) and the brokers.
+   */
+  public List<String> jobOptions() {
+    return List.of(
+        "--runner=FlinkRunner",
+        "--flinkMaster=" + flinkMaster(),
+        "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
+        "--bootstrapServers=" + bootstrapServers());
+  }
+
   public Path dir() {
     return dir;
   }

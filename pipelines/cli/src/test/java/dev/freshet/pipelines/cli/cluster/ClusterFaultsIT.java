@@ -135,19 +135,16 @@ public class ClusterFaultsIT {
           cluster.bootstrapServers(),
           2,
           List.of("events", "outcomes", "predictions", "dead-letters", "model-events"));
-      List<String> common =
+      List<String> common = new ArrayList<>(cluster.jobOptions());
+      common.addAll(
           List.of(
-              "--runner=FlinkRunner",
-              "--flinkMaster=" + cluster.flinkMaster(),
-              "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
               "--parallelism=1",
               "--checkpointingInterval=2000",
               // A cancelled job's last checkpoint stays, to submit it again from there.
               "--externalizedCheckpointsEnabled=true",
               "--retainExternalizedCheckpointsOnCancellation=true",
-              "--bootstrapServers=" + cluster.bootstrapServers(),
               "--startOffset=EARLIEST",
-              "--registry=" + registry.toAbsolutePath());
+              "--registry=" + registry.toAbsolutePath()));
       List<String> serveArgs = new ArrayList<>(common);
       serveArgs.add("--jobName=" + SERVE_JOB);
       // More of serve's options, to measure them under the same faults, comma-separated:

@@ -87,18 +87,15 @@ public class ClusterServeIT {
       KafkaTopics.create(cluster.bootstrapServers(), 2, TOPICS);
       produce(cluster.bootstrapServers(), events, malformed.values());
 
+      List<String> serveArgs = new ArrayList<>(cluster.jobOptions());
+      serveArgs.addAll(
+          List.of(
+              "--parallelism=1",
+              "--checkpointingInterval=5000",
+              "--startOffset=EARLIEST",
+              "--registry=" + registry.toAbsolutePath()));
       PipelineResult serving =
-          ServeJob.start(
-              ServeJob.parse(
-                  "--runner=FlinkRunner",
-                  "--flinkMaster=" + cluster.flinkMaster(),
-                  "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
-                  "--parallelism=1",
-                  "--checkpointingInterval=5000",
-                  "--bootstrapServers=" + cluster.bootstrapServers(),
-                  "--startOffset=EARLIEST",
-                  "--registry=" + registry.toAbsolutePath()),
-              System.out);
+          ServeJob.start(ServeJob.parse(serveArgs.toArray(String[]::new)), System.out);
       Map<String, List<Prediction>> predictions = new HashMap<>();
       Map<String, Integer> deadReasons = new HashMap<>();
       try (TopicTail tail =
