@@ -157,8 +157,11 @@ public class ClusterFaultsIT {
       learnArgs.addAll(
           List.of(
               "--jobName=" + LEARN_JOB,
+              // A candidate every 300 examples: at learn's cancel it has most likely learnt some
+              // since its latest, which the resubmitted learner must learn again (the report
+              // prints "learning again" when it does).
               "--microBatchSize=100",
-              "--gateEvery=2",
+              "--gateEvery=3",
               "--maxBatchWaitSeconds=2",
               // Offline decisions only: a challenger under online evaluation would hold them back.
               "--promote=false"));
