@@ -41,9 +41,9 @@ import picocli.CommandLine.Option;
 
 /**
  * Scale-out of {@code freshet serve} on the local cluster ({@link LocalCluster}: three KRaft
- * brokers, a Flink 1.19 JobManager and two TaskManagers of two slots, each its own JVM): serve is
- * submitted at each of {@code --parallelisms} in turn, on fresh topics of {@code --partitions}
- * partitions, and works off a backlog.
+ * brokers, a Flink 1.19 JobManager and two TaskManagers of {@code --slots} slots, each its own
+ * JVM): serve is submitted at each of {@code --parallelisms} in turn, on fresh topics of {@code
+ * --partitions} partitions, and works off a backlog.
  *
  * <p>Per run: a warm-up backlog of {@code --warmupEvents} (it also waits for the job to start; not
  * counted), a pause of {@code --metricsWaitSeconds} with the job idle (its TaskManagers' idle CPU
@@ -72,15 +72,15 @@ import picocli.CommandLine.Option;
     version = "freshet-pipelines 0.1.0",
     sortOptions = false,
     description = {
-      "Starts the local cluster (3 brokers, a Flink JobManager, 2 TaskManagers x 2 slots), runs"
+      "Starts the local cluster (3 brokers, a Flink JobManager, 2 TaskManagers), runs"
           + " `freshet serve` on it at each parallelism in turn and measures, while it works off a"
           + " backlog: predictions per second, CPU per event of the TaskManager JVMs (from"
           + " /proc/<pid>/stat), where each subtask ran, and each subtask's records and busy time"
           + " (Flink's REST API). Prints Markdown tables."
     })
 public final class ClusterScaleBenchmark implements Callable<Integer> {
-  /** The local cluster's slots: 2 TaskManagers with 2 slots each. */
-  private static final int SLOTS = 4;
+  /** The local cluster's TaskManagers. */
+  private static final int TASK_MANAGERS = 2;
 
   @Option(
       names = "--parallelisms",
@@ -89,6 +89,14 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
           "serve's --parallelism per run, in order, comma-separated; repeat to measure the"
               + " noise, e.g. 1,2,2,1 (default: ${DEFAULT-VALUE}).")
   List<Integer> parallelisms = new ArrayList<>(List.of(1, 2));
+
+  @Option(
+      names = "--slots",
+      description =
+          "Task slots per TaskManager. With 1, parallelism 2 runs in both TaskManagers; with 2"
+              + " (the local cluster's default) Flink filled one TaskManager's two slots before"
+              + " the other's (default: ${DEFAULT-VALUE}).")
+  int slots = 1;
 
   @Option(
       names = "--events",
@@ -230,7 +238,18 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
     registry.promote(version);
 
     List<RunResult> results = new ArrayList<>();
-    LocalCluster cluster = LocalCluster.start(LocalCluster.Settings.in(dir), stderr);
+    LocalCluster.Settings defaults = LocalCluster.Settings.in(dir);
+    LocalCluster cluster =
+        LocalCluster.start(
+            new LocalCluster.Settings(
+                dir,
+                defaults.brokers(),
+                TASK_MANAGERS,
+                slots,
+                defaults.taskManagerMemory(),
+                defaults.restPort(),
+                defaults.readyTimeout()),
+            stderr);
     try {
       FlinkRest rest = new FlinkRest(cluster.restAddress());
       int run = 0;
@@ -264,13 +283,18 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
     if (parallelisms.isEmpty()) {
       throw new CommandLine.ParameterException(cmd, "--parallelisms: give at least one");
     }
+    requirePositive(cmd, "--slots", slots);
     for (int p : parallelisms) {
-      if (p < 1 || p > SLOTS) {
+      if (p < 1 || p > TASK_MANAGERS * slots) {
         throw new CommandLine.ParameterException(
             cmd,
             "--parallelisms: each must be 1 to "
-                + SLOTS
-                + " (the cluster's 2 TaskManagers x 2 slots), got "
+                + TASK_MANAGERS * slots
+                + " (the cluster's "
+                + TASK_MANAGERS
+                + " TaskManagers x --slots="
+                + slots
+                + "), got "
                 + p);
       }
     }
@@ -583,11 +607,14 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
     sb.append(
         String.format(
             Locale.ROOT,
-            "%n%,d-event backlogs after a %,d-event warm-up per run, %d partitions, checkpointing"
-                + " %s, serve %s; %d processors; uptime at start: %s; at end: %s%n",
+            "%n%,d-event backlogs after a %,d-event warm-up per run, %d partitions, %d"
+                + " TaskManagers x %d slot(s), checkpointing %s, serve %s; %d processors; uptime at"
+                + " start: %s; at end: %s%n",
             events,
             warmupEvents,
             partitions,
+            TASK_MANAGERS,
+            slots,
             checkpointingInterval > 0 ? "every " + checkpointingInterval + " ms" : "off",
             String.join(" ", serveArgs),
             Runtime.getRuntime().availableProcessors(),

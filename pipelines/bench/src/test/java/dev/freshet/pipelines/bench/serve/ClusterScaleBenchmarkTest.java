@@ -36,6 +36,10 @@ public class ClusterScaleBenchmarkTest {
   public void badCountsAreRefusedNamingTheOption() {
     assertThat(run("--events=0")).isEqualTo(2);
     assertThat(err.toString()).contains("--events must be 1 or more, got 0");
+    assertThat(run("--slots=0")).isEqualTo(2);
+    assertThat(err.toString()).contains("--slots must be 1 or more, got 0");
+    assertThat(run("--slots=2", "--parallelisms=5")).isEqualTo(2);
+    assertThat(err.toString()).contains("each must be 1 to 4");
     assertThat(run("--metricsWaitSeconds=-1")).isEqualTo(2);
     assertThat(err.toString()).contains("--metricsWaitSeconds");
   }
