@@ -341,14 +341,9 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
                 "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
                 "--parallelism=" + p,
                 "--jobName=" + jobName,
-                "--eventsTopic=" + topics.events(),
-                "--outcomesTopic=" + topics.outcomes(),
-                "--predictionsTopic=" + topics.predictions(),
-                "--deadLettersTopic=" + topics.dead(),
-                "--modelEventsTopic=" + topics.models(),
                 "--startOffset=EARLIEST",
-                "--consumerGroup=" + prefix + "serve",
                 "--registry=" + registry.toAbsolutePath()));
+    args.addAll(topics.serveOptions());
     args.addAll(kafka.options());
     if (checkpointingInterval > 0) {
       args.add("--checkpointingInterval=" + checkpointingInterval);

@@ -88,14 +88,9 @@ final class SystemsUnderTest {
         new ArrayList<>(
             List.of(
                 "--runner=" + (isFlink(system) ? "FlinkRunner" : "DirectRunner"),
-                "--eventsTopic=" + topics.events(),
-                "--outcomesTopic=" + topics.outcomes(),
-                "--predictionsTopic=" + topics.predictions(),
-                "--deadLettersTopic=" + topics.dead(),
-                "--modelEventsTopic=" + topics.models(),
                 "--startOffset=EARLIEST",
-                "--consumerGroup=" + topics.prefix() + "serve",
                 "--registry=" + registryDir));
+    args.addAll(topics.serveOptions());
     args.addAll(kafka.options());
     if (modelPollMillis != null) {
       args.add("--modelPollMillis=" + modelPollMillis);

@@ -1,5 +1,7 @@
 package dev.freshet.pipelines.bench.serve;
 
+import java.util.List;
+
 /** The topics of one system's run. */
 record Topics(
     String prefix, String events, String outcomes, String predictions, String dead, String models) {
@@ -15,5 +17,16 @@ record Topics(
 
   String[] all() {
     return new String[] {events, outcomes, predictions, dead, models};
+  }
+
+  /** Serve's options naming these topics, and a consumer group of the run's own. */
+  List<String> serveOptions() {
+    return List.of(
+        "--eventsTopic=" + events,
+        "--outcomesTopic=" + outcomes,
+        "--predictionsTopic=" + predictions,
+        "--deadLettersTopic=" + dead,
+        "--modelEventsTopic=" + models,
+        "--consumerGroup=" + prefix + "serve");
   }
 }
