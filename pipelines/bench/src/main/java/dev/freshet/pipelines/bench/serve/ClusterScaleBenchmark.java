@@ -4,7 +4,6 @@ import dev.freshet.model.ModelConfig;
 import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.bench.ProcessCpu;
-import dev.freshet.pipelines.cli.cluster.ClusterClasspath;
 import dev.freshet.pipelines.cli.cluster.ClusterProcess;
 import dev.freshet.pipelines.cli.cluster.LocalCluster;
 import dev.freshet.pipelines.kafka.KafkaClients;
@@ -238,18 +237,8 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
     registry.promote(version);
 
     List<RunResult> results = new ArrayList<>();
-    LocalCluster.Settings defaults = LocalCluster.Settings.in(dir);
     LocalCluster cluster =
-        LocalCluster.start(
-            new LocalCluster.Settings(
-                dir,
-                defaults.brokers(),
-                TASK_MANAGERS,
-                slots,
-                defaults.taskManagerMemory(),
-                defaults.restPort(),
-                defaults.readyTimeout()),
-            stderr);
+        LocalCluster.start(LocalCluster.Settings.in(dir).withSlotsPerTaskManager(slots), stderr);
     try {
       FlinkRest rest = new FlinkRest(cluster.restAddress());
       int run = 0;
@@ -333,18 +322,15 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
     KafkaClients kafka = KafkaClients.plain(cluster.bootstrapServers());
     KafkaTopics.create(kafka, partitions, List.of(topics.all()), Map.of());
     String jobName = "freshet-scale-" + run + "-p" + p;
-    List<String> args =
-        new ArrayList<>(
-            List.of(
-                "--runner=FlinkRunner",
-                "--flinkMaster=" + cluster.flinkMaster(),
-                "--filesToStage=" + String.join(",", ClusterClasspath.jobFiles()),
-                "--parallelism=" + p,
-                "--jobName=" + jobName,
-                "--startOffset=EARLIEST",
-                "--registry=" + registry.toAbsolutePath()));
+    // The cluster's own submit options (its brokers included: no more Kafka options needed).
+    List<String> args = new ArrayList<>(cluster.jobOptions());
+    args.addAll(
+        List.of(
+            "--parallelism=" + p,
+            "--jobName=" + jobName,
+            "--startOffset=EARLIEST",
+            "--registry=" + registry.toAbsolutePath()));
     args.addAll(topics.serveOptions());
-    args.addAll(kafka.options());
     if (checkpointingInterval > 0) {
       args.add("--checkpointingInterval=" + checkpointingInterval);
     }

@@ -93,6 +93,10 @@ public final class LocalCluster implements AutoCloseable {
       return new Settings(
           dir, n, taskManagers, slotsPerTaskManager, taskManagerMemory, restPort, readyTimeout);
     }
+
+    public Settings withSlotsPerTaskManager(int n) {
+      return new Settings(dir, brokers, taskManagers, n, taskManagerMemory, restPort, readyTimeout);
+    }
   }
 
   /** What {@code cluster.json} holds. */
@@ -348,26 +352,19 @@ public final class LocalCluster implements AutoCloseable {
   /** The TaskManagers (1-based) running a task of job {@code jobId}. */
   public Set<Integer> taskManagersOf(String jobId) {
     Set<Integer> tms = new TreeSet<>();
-    rest("/jobs/" + jobId)
-        .ifPresent(
-            job ->
-                job.path("vertices")
-                    .forEach(
-                        v ->
-                            rest("/jobs/"
-                                    + jobId
-                                    + "/vertices/"
-                                    + v.path("id").asText()
-                                    + "/taskmanagers")
-                                .ifPresent(
-                                    t ->
-                                        t.path("taskmanagers")
-                                            .forEach(
-                                                tm ->
-                                                    tms.add(
-                                                        taskManagerNumber(
-                                                            tm.path("taskmanager-id")
-                                                                .asText()))))));
+    JsonNode job = rest("/jobs/" + jobId).orElse(null);
+    if (job == null) {
+      return tms;
+    }
+    for (JsonNode vertex : job.path("vertices")) {
+      String path = "/jobs/" + jobId + "/vertices/" + vertex.path("id").asText() + "/taskmanagers";
+      rest(path)
+          .ifPresent(
+              t ->
+                  t.path("taskmanagers")
+                      .forEach(
+                          tm -> tms.add(taskManagerNumber(tm.path("taskmanager-id").asText()))));
+    }
     return tms;
   }
 

@@ -262,7 +262,7 @@ public class ClusterFaultsIT {
           .as(
               "examples learnt by %s (labels up to %s): every label up to then, once",
               last, labelTime)
-          .isEqualTo(stream.labelledBy(labelTime, spec));
+          .isEqualTo(stream.labelledBy(labelTime));
     }
   }
 
@@ -530,7 +530,7 @@ public class ClusterFaultsIT {
      * Payments whose label time is at or before {@code labelTime}: a chargeback's time when one
      * came within the label window, else the payment's time plus the window.
      */
-    long labelledBy(Instant labelTime, FeatureSpec spec) {
+    long labelledBy(Instant labelTime) {
       Duration window = Duration.ofMillis(spec.labelWindow().getMillis());
       Map<String, Instant> chargebacks = new HashMap<>();
       for (String o : outcomes) {
