@@ -63,9 +63,10 @@ public final class EmbeddedKafka implements AutoCloseable {
 
   private static EmbeddedKafka start(String saslUser, String saslPassword) throws IOException {
     Path logDir = Files.createTempDirectory("freshet-kafka");
-    int port = freePort();
-    int controllerPort = freePort();
-    int saslPort = saslUser == null ? 0 : freePort();
+    int[] ports = freePorts(3);
+    int port = ports[0];
+    int controllerPort = ports[1];
+    int saslPort = saslUser == null ? 0 : ports[2];
     String sasl = saslUser == null ? "" : ",SASL_PLAINTEXT://127.0.0.1:" + saslPort;
     Properties props = new Properties();
     props.put("process.roles", "broker,controller");
@@ -162,9 +163,26 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /**
+   * {@code n} distinct free ports. Their sockets stay open until all are chosen: one at a time, the
+   * system could hand out the same port twice (it did: the broker's listener and its controller on
+   * one port, which Kafka refuses).
+   */
+  private static int[] freePorts(int n) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[n];
+    try {
+      int[] ports = new int[n];
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0);
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
     }
   }
 }
