@@ -67,6 +67,19 @@ public interface KafkaOptions extends KafkaClientOptions, EncodingOptions {
 
   void setMaxOutOfOrderSeconds(long value);
 
+  @Description(
+      "What this job's Kafka writes guarantee when it restarts from a checkpoint. AT_LEAST_ONCE: what it wrote after its last completed checkpoint is written again (duplicates, told apart by event id). EXACTLY_ONCE: written in Kafka transactions committed with the checkpoints; restored from its latest checkpoint the job writes nothing twice, and a record becomes visible to read_committed consumers when the checkpoint that holds it completes (up to a checkpoint interval of latency). Needs --checkpointingInterval on Flink. See docs/faults.md.")
+  @Default.Enum("AT_LEAST_ONCE")
+  DeliveryGuarantee getDeliveryGuarantee();
+
+  void setDeliveryGuarantee(DeliveryGuarantee value);
+
+  /** What a job's Kafka writes guarantee across restarts ({@code --deliveryGuarantee}). */
+  enum DeliveryGuarantee {
+    AT_LEAST_ONCE,
+    EXACTLY_ONCE
+  }
+
   /** The {@code auto.offset.reset} policies. */
   enum StartOffset {
     EARLIEST,

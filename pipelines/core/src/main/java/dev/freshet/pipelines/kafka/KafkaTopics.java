@@ -1,5 +1,7 @@
 package dev.freshet.pipelines.kafka;
 
+import dev.freshet.pipelines.kafka.KafkaOptions.DeliveryGuarantee;
+import dev.freshet.pipelines.launch.Launcher;
 import dev.freshet.transforms.events.DeadLetter;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -11,7 +13,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.io.kafka.KafkaIO;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -46,6 +47,13 @@ import org.joda.time.Duration;
  */
 public final class KafkaTopics {
   private static final java.time.Duration LEADER_WAIT = java.time.Duration.ofSeconds(30);
+
+  /**
+   * Every reader reads committed records only: records of aborted transactions (an exactly-once
+   * sink's, see {@link KafkaOptions#getDeliveryGuarantee}) are skipped. Without transactions on a
+   * topic it reads the same records as {@code read_uncommitted}, as soon.
+   */
+  public static final String READ_COMMITTED = "read_committed";
 
   private KafkaTopics() {}
 
@@ -249,7 +257,9 @@ public final class KafkaTopics {
                         ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                         options.getStartOffset().name().toLowerCase(Locale.ROOT),
                         ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                        !onCheckpoints))
+                        !onCheckpoints,
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                        READ_COMMITTED))
                 .withTimestampPolicyFactory(
                     EventTimePolicy.withMaxOutOfOrder(
                         Duration.standardSeconds(options.getMaxOutOfOrderSeconds())));
@@ -272,17 +282,16 @@ public final class KafkaTopics {
    * has to say where it got to; a crash can then skip what was polled and not yet processed.
    */
   static boolean commitsOnCheckpoints(PipelineOptions options) {
-    if (options.getRunner() != FlinkRunner.class) {
-      return true;
-    }
-    Long interval = options.as(FlinkPipelineOptions.class).getCheckpointingInterval();
-    return interval != null && interval > 0;
+    return options.getRunner() != FlinkRunner.class || Launcher.flinkCheckpoints(options);
   }
 
-  /** Writes keyed JSON strings to {@code topic} (record time: when written), flushed per bundle. */
+  /**
+   * Writes keyed JSON strings to {@code topic} (record time: when written), flushed per bundle; in
+   * transactions with {@code --deliveryGuarantee=EXACTLY_ONCE} ({@link TransactionalKafkaSink}).
+   */
   public static PTransform<PCollection<KV<String, String>>, PDone> write(
       KafkaOptions options, String topic) {
-    return writer(options, topic);
+    return writer(options, topic, false);
   }
 
   /**
@@ -291,7 +300,7 @@ public final class KafkaTopics {
    */
   public static PTransform<PCollection<KV<String, String>>, PDone> writeWithEventTime(
       KafkaOptions options, String topic) {
-    return writer(options, topic).withInputTimestamp();
+    return writer(options, topic, true);
   }
 
   /**
@@ -308,13 +317,81 @@ public final class KafkaTopics {
         .apply("WriteDeadLetters", write(options, options.getDeadLettersTopic()));
   }
 
-  private static KafkaIO.Write<String, String> writer(KafkaOptions options, String topic) {
-    return KafkaIO.<String, String>write()
-        .withBootstrapServers(options.getBootstrapServers())
-        .withProducerFactoryFn(KafkaClients.of(options).<String, String>producerFactory())
-        .withTopic(topic)
-        .withKeySerializer(StringSerializer.class)
-        .withValueSerializer(StringSerializer.class)
-        .withProducerConfigUpdates(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
+  private static PTransform<PCollection<KV<String, String>>, PDone> writer(
+      KafkaOptions options, String topic, boolean eventTime) {
+    KafkaClients clients = KafkaClients.of(options);
+    if (options.getDeliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
+      requireExactlyOnceRunner(options);
+      String group = sinkGroup(options, topic);
+      int shards = partitionsOf(clients, topic);
+      return new TransactionalKafkaSink(clients, topic, group, shards, eventTime);
+    }
+    KafkaIO.Write<String, String> write =
+        KafkaIO.<String, String>write()
+            .withBootstrapServers(options.getBootstrapServers())
+            .withProducerFactoryFn(clients.<String, String>producerFactory())
+            .withTopic(topic)
+            .withKeySerializer(StringSerializer.class)
+            .withValueSerializer(StringSerializer.class)
+            .withProducerConfigUpdates(Map.of(ProducerConfig.LINGER_MS_CONFIG, 0));
+    return eventTime ? write.withInputTimestamp() : write;
+  }
+
+  /**
+   * The consumer group under which an exactly-once sink keeps, per shard, the number of the record
+   * it committed last (offset metadata, committed in the same transaction as the records): one per
+   * job and topic, {@code <consumerGroup>.eos.<topic>}.
+   */
+  static String sinkGroup(KafkaOptions options, String topic) {
+    return options.getConsumerGroup() + ".eos." + topic;
+  }
+
+  /**
+   * Refuses {@code --deliveryGuarantee=EXACTLY_ONCE} where the sink cannot keep it: it writes each
+   * record once only if its input is stable across retries ({@code RequiresStableInput}), which the
+   * Flink runner provides by holding the sink's input until a checkpoint completes, so only with
+   * checkpointing. Other runners are not tested with it (on the direct runner a transaction's
+   * offsets commit timed out).
+   */
+  private static void requireExactlyOnceRunner(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      throw new IllegalArgumentException(
+          "--deliveryGuarantee=EXACTLY_ONCE is supported on the Flink runner (with"
+              + " --checkpointingInterval), not on "
+              + options.getRunner().getSimpleName()
+              + "; use --deliveryGuarantee=AT_LEAST_ONCE there");
+    }
+    if (!Launcher.flinkCheckpoints(options)) {
+      throw new IllegalArgumentException(
+          "--deliveryGuarantee=EXACTLY_ONCE on Flink needs checkpointing: give"
+              + " --checkpointingInterval (ms, e.g. 2000); a record is written when the checkpoint"
+              + " holding it completes");
+    }
+  }
+
+  /** The partitions of {@code topic}: an exactly-once sink's shards, one producer each. */
+  private static int partitionsOf(KafkaClients clients, String topic) {
+    try (Admin admin = Admin.create(clients.config(Map.of()))) {
+      return admin
+          .describeTopics(List.of(topic))
+          .allTopicNames()
+          .get(LEADER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+          .get(topic)
+          .partitions()
+          .size();
+    } catch (ExecutionException | TimeoutException e) {
+      Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+      throw new IllegalStateException(
+          "--deliveryGuarantee=EXACTLY_ONCE: could not read the partitions of topic "
+              + topic
+              + " at "
+              + clients.describe()
+              + ": "
+              + cause,
+          cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 }

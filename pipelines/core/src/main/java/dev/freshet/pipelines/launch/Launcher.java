@@ -90,10 +90,7 @@ public final class Launcher {
     if (given.getRunner() != FlinkRunner.class) {
       return args;
     }
-    FlinkPipelineOptions flink = given.as(FlinkPipelineOptions.class);
-    boolean restorable =
-        flink.getCheckpointingInterval() != null && flink.getCheckpointingInterval() > 0
-            || flink.getSavepointPath() != null;
+    boolean restorable = flinkCheckpoints(given) || restoresState(given);
     List<String> experiments = given.as(ExperimentalOptions.class).getExperiments();
     if (!restorable || experiments != null && experiments.contains(SDF_READS)) {
       return args;
@@ -102,6 +99,27 @@ public final class Launcher {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     all.add("--experiments=" + SDF_READS);
     return all.toArray(new String[0]);
+  }
+
+  /** Whether {@code options} run on Flink with checkpointing on. */
+  public static boolean flinkCheckpoints(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      return false;
+    }
+    Long interval = options.as(FlinkPipelineOptions.class).getCheckpointingInterval();
+    return interval != null && interval > 0;
+  }
+
+  /**
+   * Whether the job starts from saved state: a Flink savepoint or retained checkpoint ({@code
+   * --savepointPath}). Every other start is a new one, with empty state.
+   */
+  public static boolean restoresState(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      return false;
+    }
+    String path = options.as(FlinkPipelineOptions.class).getSavepointPath();
+    return path != null && !path.isBlank();
   }
 
   /** Parses {@code args} as {@code type}, validating required options. */

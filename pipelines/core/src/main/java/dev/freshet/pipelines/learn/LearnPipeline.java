@@ -85,35 +85,42 @@ public final class LearnPipeline {
             settings,
             options.getMicroBatchSize(),
             options.getMaxBatchWaitSeconds());
-    labels
-        .labeled()
-        .apply(
-            "Examples",
-            MapElements.into(
-                    TypeDescriptors.kvs(
-                        TypeDescriptors.strings(), TypeDescriptor.of(Example.class)))
-                .via((Labeled<Prediction> l) -> KV.of("learner", example(l))))
-        .setCoder(KvCoder.of(StringUtf8Coder.of(), Example.ExampleCoder.of()))
-        // Micro-batches in label-time order, cut inside the learner's stateful step.
-        .apply("Learn", ParDo.of(new LearnFn(config)))
-        .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
+    PCollection<KV<String, String>> learnt =
+        labels
+            .labeled()
+            .apply(
+                "Examples",
+                MapElements.into(
+                        TypeDescriptors.kvs(
+                            TypeDescriptors.strings(), TypeDescriptor.of(Example.class)))
+                    .via((Labeled<Prediction> l) -> KV.of("learner", example(l))))
+            .setCoder(KvCoder.of(StringUtf8Coder.of(), Example.ExampleCoder.of()))
+            // Micro-batches in label-time order, cut inside the learner's stateful step.
+            .apply("Learn", ParDo.of(new LearnFn(config)));
+    List<PCollection<KV<String, String>>> modelEvents = new ArrayList<>(List.of(learnt));
 
     if (options.getPromote()) {
       OnlinePromoter.Rule rule = rule(options);
-      labels
-          .labeled()
-          .apply("ForThePromoter", WithKeys.of("promoter"))
-          .setCoder(
-              KvCoder.of(
-                  StringUtf8Coder.of(), Labeled.LabeledCoder.of(Prediction.PredictionCoder.of())))
-          .apply(
-              "PromoterBatches",
-              GroupIntoBatches.<String, Labeled<Prediction>>ofSize(PromotionManager.CHECK_EVERY)
-                  .withMaxBufferingDuration(
-                      Duration.standardSeconds(options.getMaxBatchWaitSeconds())))
-          .apply("Promote", ParDo.of(new PromoteFn(config.runId(), options.getRegistry(), rule)))
-          .apply("WritePromoterEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
+      modelEvents.add(
+          labels
+              .labeled()
+              .apply("ForThePromoter", WithKeys.of("promoter"))
+              .setCoder(
+                  KvCoder.of(
+                      StringUtf8Coder.of(),
+                      Labeled.LabeledCoder.of(Prediction.PredictionCoder.of())))
+              .apply(
+                  "PromoterBatches",
+                  GroupIntoBatches.<String, Labeled<Prediction>>ofSize(PromotionManager.CHECK_EVERY)
+                      .withMaxBufferingDuration(
+                          Duration.standardSeconds(options.getMaxBatchWaitSeconds())))
+              .apply(
+                  "Promote", ParDo.of(new PromoteFn(config.runId(), options.getRegistry(), rule))));
     }
+    // One sink per topic: an exactly-once sink keeps its metadata per job and topic.
+    PCollectionList.of(modelEvents)
+        .apply("AllModelEvents", Flatten.pCollections())
+        .apply("WriteModelEvents", KafkaTopics.write(options, options.getModelEventsTopic()));
 
     List<PCollection<DeadLetter>> dead = new ArrayList<>();
     dead.add(logged.deadLetters());

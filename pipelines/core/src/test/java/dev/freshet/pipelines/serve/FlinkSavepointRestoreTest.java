@@ -6,6 +6,7 @@ import dev.freshet.model.registry.ModelRegistry;
 import dev.freshet.pipelines.Domain;
 import dev.freshet.pipelines.embedded.EmbeddedKafka;
 import dev.freshet.pipelines.embedded.JsonRecords;
+import dev.freshet.pipelines.embedded.MalformedRecords;
 import dev.freshet.pipelines.embedded.TopicTail;
 import dev.freshet.pipelines.io.LabeledSources;
 import dev.freshet.pipelines.kafka.KafkaTopics;
@@ -34,6 +35,7 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import org.apache.beam.runners.flink.FlinkDetachedRunnerResult;
 import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
@@ -41,6 +43,8 @@ import org.apache.beam.sdk.values.Row;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.AfterClass;
 import org.junit.BeforeClass;
 import org.junit.Rule;
@@ -240,6 +244,178 @@ public class FlinkSavepointRestoreTest {
         .containsExactlyInAnyOrderElementsOf(spec.keys().stream().map(EntityKey::name).toList());
   }
 
+  /**
+   * With {@code --deliveryGuarantee=EXACTLY_ONCE}, a job cancelled mid-stream and restored from its
+   * last retained checkpoint (as Flink restores a job after a crash) writes every prediction and
+   * dead letter once. Cancelled right after B's first predictions became visible (written when the
+   * checkpoint holding them completed; the next one is seconds away), the job has written records
+   * that its restored state has not seen written: the restored sink must find them in its metadata
+   * and skip them, where an at-least-once sink writes them again. Then a new start on the same
+   * consumer group (no savepoint) must write C: an earlier run's metadata names other epochs. (A
+   * new start is not a restore: it reads from the group's committed offsets, which Beam's Kafka
+   * reader commits per 5-minute event-time window, so here from the beginning, and writes A and B
+   * again.)
+   */
+  @Test
+  public void exactlyOnceWritesEachPredictionOnceAcrossARestoreFromTheLastCheckpoint()
+      throws Exception {
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.org.apache.beam.sdk.io.kafka.KafkaExactlyOnceSink", "info");
+    System.setProperty(
+        "org.slf4j.simpleLogger.log.org.apache.flink.runtime.taskmanager.Task", "warn");
+    System.setProperty("org.slf4j.simpleLogger.log.org.apache.kafka.clients.producer", "warn");
+    List<String> a = sampleEvents.subList(0, BATCH);
+    List<String> b = sampleEvents.subList(BATCH, 2 * BATCH);
+    List<String> c = sampleEvents.subList(2 * BATCH, 2 * BATCH + BATCH / 4);
+    List<String> malformed = List.copyOf(MalformedRecords.of(spec.events(), a.get(0)).values());
+    String registry = tmp.newFolder("registry").toString();
+    ModelRegistry models = ModelRegistry.at(registry);
+    models.promote(TestModels.register(models, spec, 1));
+    Path checkpoints = tmp.newFolder("checkpoints").toPath();
+    Topics topics = Topics.fresh("eos");
+    // Checkpoints every 3 s: the cancel below comes well before the next one completes.
+    String[] eos =
+        Arrays.stream(
+                topics.args(
+                    registry,
+                    "--deliveryGuarantee=EXACTLY_ONCE",
+                    "--retainExternalizedCheckpointsOnCancellation=true"))
+            .map(o -> o.startsWith("--checkpointingInterval=") ? "--checkpointingInterval=3000" : o)
+            .toArray(String[]::new);
+
+    Map<String, List<Prediction>> predictions = new HashMap<>();
+    List<String> deadLetters = new ArrayList<>();
+    Consumer<ConsumerRecord<String, String>> sink =
+        r -> {
+          if (r.topic().equals(topics.dead)) {
+            deadLetters.add(r.value());
+          } else {
+            collect(r, predictions);
+          }
+        };
+    try (TopicTail tail =
+        TopicTail.of(kafka.bootstrapServers(), List.of(topics.predictions, topics.dead))) {
+      // 1. Serve A and the malformed records; then B, and cancel once B's first predictions are
+      // visible (a checkpoint holding some of B completed; the next one has not, or has just).
+      produce(topics.events, a);
+      try (KafkaProducer<String, String> producer =
+          JsonRecords.producer(kafka.bootstrapServers())) {
+        malformed.forEach(m -> producer.send(new ProducerRecord<>(topics.events, "bad", m)));
+      }
+      PipelineResult first =
+          ServeJob.start(ServeJob.parse(with(eos, flinkConf(checkpoints, null))), QUIET);
+      try {
+        assertThat(
+                tail.pollUntil(
+                    () -> predictions.size() >= a.size() && deadLetters.size() >= malformed.size(),
+                    WAIT,
+                    sink))
+            .as("A's predictions and the dead letters arrived")
+            .isTrue();
+        produce(topics.events, b);
+        assertThat(tail.pollUntil(() -> predictions.size() > a.size(), WAIT, sink))
+            .as("B's first predictions arrived")
+            .isTrue();
+      } finally {
+        cancel(first);
+      }
+      int beforeCancel = predictions.size() - a.size();
+
+      // 2. Restore from the last retained checkpoint.
+      Path checkpoint = latestCheckpoint(checkpoints);
+      PipelineResult restored =
+          ServeJob.start(
+              ServeJob.parse(
+                  with(
+                      eos,
+                      flinkConf(checkpoints, checkpoint.toString()),
+                      new String[] {"--savepointPath=" + checkpoint})),
+              QUIET);
+      try {
+        assertThat(tail.pollUntil(() -> predictions.size() >= a.size() + b.size(), WAIT, sink))
+            .as("B's predictions arrived after the restore")
+            .isTrue();
+        // The restored records reach the sinks when the restored job completes a checkpoint:
+        // until then, and a little longer, to catch duplicates.
+        Path restoredJob = checkpoint.getParent();
+        assertThat(
+                tail.pollUntil(
+                    () -> completedCheckpointsBesides(checkpoints, restoredJob) > 0, WAIT, sink))
+            .as("the restored job completed a checkpoint")
+            .isTrue();
+        tail.pollUntil(() -> false, Duration.ofSeconds(3), sink);
+      } finally {
+        cancel(restored);
+      }
+      System.out.printf(
+          "exactly once: %d of B's predictions read before the cancel, restored from %s%n",
+          beforeCancel, checkpoint.getParent().getFileName() + "/" + checkpoint.getFileName());
+      assertThat(predictions.keySet())
+          .containsExactlyInAnyOrderElementsOf(ids(sampleEvents.subList(0, 2 * BATCH)));
+      assertThat(scoredMoreThanOnce(predictions)).as("predictions written twice").isEmpty();
+      assertThat(deadLetters).as("dead letters, each once").hasSize(malformed.size());
+
+      // 3. A new start on the same topics and consumer group: accepted, C predicted.
+      produce(topics.events, c);
+      PipelineResult again =
+          ServeJob.start(ServeJob.parse(with(eos, flinkConf(checkpoints, null))), QUIET);
+      try {
+        assertThat(tail.pollUntil(() -> predictions.keySet().containsAll(ids(c)), WAIT, sink))
+            .as("C's predictions arrived after a new start with the same consumer group")
+            .isTrue();
+      } finally {
+        again.cancel();
+      }
+    }
+  }
+
+  private static String[] with(String[]... parts) {
+    return Arrays.stream(parts).flatMap(Arrays::stream).toArray(String[]::new);
+  }
+
+  /**
+   * A Flink configuration directory with checkpoints in {@code checkpoints} and, when {@code
+   * savepoint} is given, the state to start from (see {@link #restoreFrom}).
+   */
+  private String[] flinkConf(Path checkpoints, String savepoint) throws IOException {
+    Path conf = tmp.newFolder().toPath();
+    String yaml =
+        "state.checkpoints.dir: \""
+            + checkpoints.toUri()
+            + "\"\nexecution.checkpointing.externalized-checkpoint-retention:"
+            + " RETAIN_ON_CANCELLATION\n";
+    if (savepoint != null) {
+      yaml += "execution.savepoint.path: \"" + savepoint + "\"\n";
+    }
+    Files.writeString(conf.resolve("config.yaml"), yaml);
+    return new String[] {"--flinkConfDir=" + conf};
+  }
+
+  /** Completed checkpoints under {@code dir} of jobs other than {@code job} (a directory in it). */
+  private static long completedCheckpointsBesides(Path dir, Path job) {
+    try (var found = Files.walk(dir, 3)) {
+      return found
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
+          .filter(p -> !p.getParent().getParent().equals(job))
+          .count();
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The newest completed checkpoint under {@code dir} ({@code <job>/chk-N} with metadata). */
+  private static Path latestCheckpoint(Path dir) throws IOException {
+    try (var found = Files.walk(dir, 3)) {
+      return found
+          .filter(p -> p.getFileName().toString().equals("_metadata"))
+          .map(Path::getParent)
+          .max(
+              java.util.Comparator.comparingLong(
+                  p -> Long.parseLong(p.getFileName().toString().substring("chk-".length()))))
+          .orElseThrow(() -> new AssertionError("no completed checkpoint under " + dir));
+    }
+  }
+
   private static Map<String, Integer> scoredMoreThanOnce(Map<String, List<Prediction>> byId) {
     Map<String, Integer> more = new TreeMap<>();
     byId.forEach(
@@ -252,29 +428,45 @@ public class FlinkSavepointRestoreTest {
   }
 
   /**
-   * Stops the job with a canonical savepoint in {@code dir} and returns its location. Beam's {@link
-   * PipelineResult} has no savepoint operation and {@link FlinkDetachedRunnerResult} (what the
-   * Flink runner returns in detached mode, which serve uses) keeps its Flink {@link JobClient} in a
-   * private field without a getter, so this reads the field. If a Beam upgrade renames it, this
-   * fails here, saying so.
+   * Stops the job with a canonical savepoint in {@code dir} and returns its location (Beam's {@link
+   * PipelineResult} has no savepoint operation).
    */
   private static String stopWithSavepoint(PipelineResult result, Path dir) throws Exception {
-    assertThat(result).isInstanceOf(FlinkDetachedRunnerResult.class);
-    JobClient client;
-    try {
-      Field field = FlinkDetachedRunnerResult.class.getDeclaredField("jobClient");
-      field.setAccessible(true);
-      client = (JobClient) field.get(result);
-    } catch (ReflectiveOperationException e) {
-      throw new AssertionError(
-          "FlinkDetachedRunnerResult no longer has the field jobClient; update this accessor", e);
-    }
+    JobClient client = jobClient(result);
     String location =
         client
             .stopWithSavepoint(false, dir.toUri().toString(), SavepointFormatType.CANONICAL)
             .get(WAIT.toSeconds(), TimeUnit.SECONDS);
     client.getJobExecutionResult().get(WAIT.toSeconds(), TimeUnit.SECONDS);
     return location;
+  }
+
+  /**
+   * Cancels the job and waits until it has ended, so that its retained checkpoints are final
+   * ({@link PipelineResult#cancel} returns before the job has stopped).
+   */
+  private static void cancel(PipelineResult result) throws Exception {
+    JobClient client = jobClient(result);
+    client.cancel().get(WAIT.toSeconds(), TimeUnit.SECONDS);
+    // Completes (exceptionally: cancelled) when the job has ended.
+    client.getJobExecutionResult().handle((r, e) -> r).get(WAIT.toSeconds(), TimeUnit.SECONDS);
+  }
+
+  /**
+   * The Flink {@link JobClient} of a job started in detached mode: {@link
+   * FlinkDetachedRunnerResult} keeps it in a private field without a getter, so this reads the
+   * field. If a Beam upgrade renames it, this fails here, saying so.
+   */
+  private static JobClient jobClient(PipelineResult result) {
+    assertThat(result).isInstanceOf(FlinkDetachedRunnerResult.class);
+    try {
+      Field field = FlinkDetachedRunnerResult.class.getDeclaredField("jobClient");
+      field.setAccessible(true);
+      return (JobClient) field.get(result);
+    } catch (ReflectiveOperationException e) {
+      throw new AssertionError(
+          "FlinkDetachedRunnerResult no longer has the field jobClient; update this accessor", e);
+    }
   }
 
   /**

@@ -33,6 +33,8 @@ public final class TopicTail implements AutoCloseable {
     config.put(ConsumerConfig.GROUP_ID_CONFIG, "freshet-tail-" + UUID.randomUUID());
     config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
     config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+    // As Freshet's readers: records of aborted transactions (an exactly-once sink's) are skipped.
+    config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
     KafkaConsumer<String, String> consumer =
         new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer());
     consumer.subscribe(topics);

@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.bench.serve;
 
 import dev.freshet.pipelines.kafka.KafkaClients;
+import dev.freshet.pipelines.kafka.KafkaTopics;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -42,7 +43,9 @@ final class PredictionReader implements AutoCloseable {
                     ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
                     "earliest",
                     ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
-                    "false")),
+                    "false",
+                    ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                    KafkaTopics.READ_COMMITTED)),
             new StringDeserializer(),
             new StringDeserializer());
     consumer.subscribe(List.of(topic));

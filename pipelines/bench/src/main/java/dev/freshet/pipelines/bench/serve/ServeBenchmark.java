@@ -105,7 +105,9 @@ public final class ServeBenchmark implements Callable<Integer> {
       split = ",",
       description =
           "Systems, comma-separated: loop, direct, flink (serve's defaults), flink-fanout and"
-              + " flink-chained (flink with --featureStages forced) (default: ${DEFAULT-VALUE}).")
+              + " flink-chained (flink with --featureStages forced), flink-checkpoints (checkpoints"
+              + " every 2 s) and flink-exactly-once (those checkpoints and"
+              + " --deliveryGuarantee=EXACTLY_ONCE) (default: ${DEFAULT-VALUE}).")
   List<String> systems = new ArrayList<>(SystemsUnderTest.ALL);
 
   @Option(

@@ -26,14 +26,30 @@ final class SystemsUnderTest {
   static final List<String> ALL = List.of(LOOP, DIRECT, FLINK);
 
   /**
-   * Flink with serve's feature stages forced one way ({@code --featureStages}), to compare the two
-   * layouts in one run; {@link #FLINK} runs serve's default.
+   * Flink with some of serve's options forced, to compare settings in one run; {@link #FLINK} runs
+   * serve's defaults (checkpointing off). The feature stages' two layouts ({@code
+   * --featureStages}); checkpoints every 2 s (so Kafka read as a splittable DoFn, see
+   * Launcher#withExactRestores); and those checkpoints with transactional writes ({@code
+   * --deliveryGuarantee=EXACTLY_ONCE}).
    */
-  static final Map<String, String> FLINK_LAYOUTS =
-      Map.of("flink-fanout", "--featureStages=FAN_OUT", "flink-chained", "--featureStages=CHAINED");
+  static final Map<String, List<String>> FLINK_VARIANTS =
+      Map.of(
+          "flink-fanout", List.of("--featureStages=FAN_OUT"),
+          "flink-chained", List.of("--featureStages=CHAINED"),
+          "flink-checkpoints", List.of("--checkpointingInterval=2000"),
+          "flink-exactly-once",
+              List.of("--checkpointingInterval=2000", "--deliveryGuarantee=EXACTLY_ONCE"));
 
   /** Every system name {@link #start} knows. */
-  static final List<String> KNOWN = List.of(LOOP, DIRECT, FLINK, "flink-fanout", "flink-chained");
+  static final List<String> KNOWN =
+      List.of(
+          LOOP,
+          DIRECT,
+          FLINK,
+          "flink-fanout",
+          "flink-chained",
+          "flink-checkpoints",
+          "flink-exactly-once");
 
   private final FeatureSpec spec;
   private final Long modelPollMillis;
@@ -98,9 +114,7 @@ final class SystemsUnderTest {
     if (isFlink(system)) {
       args.add("--flinkMaster=[local]");
       args.addAll(flinkArgs);
-      if (FLINK_LAYOUTS.containsKey(system)) {
-        args.add(FLINK_LAYOUTS.get(system));
-      }
+      args.addAll(FLINK_VARIANTS.getOrDefault(system, List.of()));
       if (flinkBufferTimeoutMs >= 0 || !flinkConf.isEmpty()) {
         args.add("--flinkConfDir=" + flinkConfDir(work));
       }
@@ -111,7 +125,7 @@ final class SystemsUnderTest {
   }
 
   static boolean isFlink(String system) {
-    return system.equals(FLINK) || FLINK_LAYOUTS.containsKey(system);
+    return system.equals(FLINK) || FLINK_VARIANTS.containsKey(system);
   }
 
   /** A Flink configuration directory holding the network buffer timeout and the given lines. */
@@ -135,9 +149,7 @@ final class SystemsUnderTest {
     List<String> given = new ArrayList<>();
     given.add(flink ? "--runner=FlinkRunner" : "--runner=DirectRunner");
     given.addAll(flink ? flinkArgs : directArgs);
-    if (FLINK_LAYOUTS.containsKey(system)) {
-      given.add(FLINK_LAYOUTS.get(system));
-    }
+    given.addAll(FLINK_VARIANTS.getOrDefault(system, List.of()));
     List<String> shown =
         new ArrayList<>(List.of(Launcher.withRunnerDefaults(given.toArray(new String[0]))));
     shown.remove(0);

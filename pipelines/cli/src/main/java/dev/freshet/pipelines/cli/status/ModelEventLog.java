@@ -2,6 +2,7 @@ package dev.freshet.pipelines.cli.status;
 
 import dev.freshet.model.events.ModelEvent;
 import dev.freshet.pipelines.kafka.KafkaClients;
+import dev.freshet.pipelines.kafka.KafkaTopics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -29,7 +30,9 @@ record ModelEventLog(List<ModelEvent> events, int unreadable) {
                 ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG,
                 false,
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG,
-                "earliest"));
+                "earliest",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG,
+                KafkaTopics.READ_COMMITTED));
     List<ModelEvent> events = new ArrayList<>();
     int unreadable = 0;
     try (KafkaConsumer<String, String> consumer =

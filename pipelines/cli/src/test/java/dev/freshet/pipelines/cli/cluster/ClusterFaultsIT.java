@@ -147,12 +147,7 @@ public class ClusterFaultsIT {
               "--registry=" + registry.toAbsolutePath()));
       List<String> serveArgs = new ArrayList<>(common);
       serveArgs.add("--jobName=" + SERVE_JOB);
-      // More of serve's options, to measure them under the same faults, comma-separated:
-      // -Dfreshet.faults.serveArgs=--featureStages=CHAINED
-      String more = System.getProperty("freshet.faults.serveArgs", "");
-      if (!more.isBlank()) {
-        serveArgs.addAll(List.of(more.split(",")));
-      }
+      serveArgs.addAll(moreServeArgs());
       List<String> learnArgs = new ArrayList<>(common);
       learnArgs.addAll(
           List.of(
@@ -253,6 +248,11 @@ public class ClusterFaultsIT {
       }
 
       assertThat(scored.keySet()).containsAll(stream.eventIds());
+      if (serveArgs.contains("--deliveryGuarantee=EXACTLY_ONCE")) {
+        assertThat(scored.entrySet().stream().filter(e -> e.getValue() > 1).map(Map.Entry::getKey))
+            .as("payments predicted more than once, with exactly-once predictions")
+            .isEmpty();
+      }
       assertThat(decisions.stream().filter(d -> type(d) == ModelEvent.Type.CANDIDATE))
           .as("candidates registered: %s", decisions)
           .isNotEmpty();
@@ -264,6 +264,16 @@ public class ClusterFaultsIT {
               last, labelTime)
           .isEqualTo(stream.labelledBy(labelTime));
     }
+  }
+
+  /**
+   * More of serve's options, to measure them under the same faults: here those of the system
+   * property {@code freshet.faults.serveArgs}, comma-separated (e.g. {@code
+   * -Dfreshet.faults.serveArgs=--featureStages=CHAINED}).
+   */
+  protected List<String> moreServeArgs() {
+    String more = System.getProperty("freshet.faults.serveArgs", "");
+    return more.isBlank() ? List.of() : List.of(more.split(","));
   }
 
   private long resubmittedAt = Long.MAX_VALUE;
