@@ -97,7 +97,7 @@ public class LearnTemplateTranslationTest {
         .anyMatch(s -> s.startsWith("Learn/"))
         .anyMatch(s -> s.startsWith("Promote/"))
         .anyMatch(s -> s.startsWith("WriteModelEvents/"))
-        .anyMatch(s -> s.startsWith("WritePromoterEvents/"))
+        .anyMatch(s -> s.startsWith("AllModelEvents"))
         .anyMatch(s -> s.startsWith("WriteDeadLetters/"))
         // It learns from what serve logged; it neither reads events nor scores.
         .noneMatch(s -> s.startsWith("ReadEvents/") || s.startsWith("Score/"));

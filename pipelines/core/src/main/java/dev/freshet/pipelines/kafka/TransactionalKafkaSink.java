@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.HashMap;
@@ -43,6 +44,7 @@ import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.checkerframework.checker.nullness.qual.Nullable;
 import org.joda.time.Instant;
 import org.slf4j.Logger;
@@ -53,17 +55,18 @@ import org.slf4j.LoggerFactory;
  * record twice ({@code --deliveryGuarantee=EXACTLY_ONCE}): Kafka transactions whose commit follows
  * the runner's checkpoints.
  *
- * <p>How: records are spread over {@code shards} shards by key (one key's records keep their
- * order), and a stateful step numbers each shard's records under an epoch drawn when the step
- * starts ({@link Numbered}). The writing step declares {@link DoFn.RequiresStableInput}: the Flink
- * runner hands it a record only once the checkpoint holding it has completed, all of a checkpoint
- * in one bundle, and a job restored from that checkpoint hands it the same numbered records again.
- * Each shard writes a bundle in one transaction (its own {@code transactional.id}) and commits with
- * it, as offset metadata of consumer group {@code group} on partition {@code shard}, the last
- * number written per epoch ({@link Committed}). A restored writer reads that and skips what it
- * wrote; a new producer with the same transactional id aborts whatever the previous one left open.
- * Readers see the records when the transaction commits, up to a checkpoint interval after they were
- * scored, and must read {@code read_committed} (all of Freshet's readers do).
+ * <p>How: records are spread over {@code shards} shards, one per partition of the topic, by key as
+ * Kafka's partitioner would (one key's records keep their order), and a stateful step numbers each
+ * shard's records under an epoch drawn when the step starts ({@link Numbered}). The writing step
+ * declares {@link DoFn.RequiresStableInput}: the Flink runner hands it a record only once the
+ * checkpoint holding it has completed, all of a checkpoint in one bundle, and a job restored from
+ * that checkpoint hands it the same numbered records again. Each shard writes a bundle in one
+ * transaction (its own {@code transactional.id}) and commits with it, as offset metadata of
+ * consumer group {@code group} on partition {@code shard}, the last number written per epoch
+ * ({@link Committed}). A restored writer reads that and skips what it wrote; a new producer with
+ * the same transactional id aborts whatever the previous one left open. Readers see the records
+ * when the transaction commits, up to a checkpoint interval after they were scored, and must read
+ * {@code read_committed} (all of Freshet's readers do).
  *
  * <p>What it guarantees: restored from the latest completed checkpoint (as Flink restores a failed
  * job, or {@code --savepointPath} with the latest retained checkpoint), every record once. Restored
@@ -89,10 +92,10 @@ public final class TransactionalKafkaSink
   private final boolean eventTime;
 
   /**
-   * A sink of {@code topic} through {@code shards} transactional producers (at most the topic's
-   * partitions: each shard keeps its metadata on the partition of its number), whose metadata is
-   * kept by consumer group {@code group}; records stamped with their element's timestamp when
-   * {@code eventTime}, else when written.
+   * A sink of {@code topic} through {@code shards} transactional producers, one per partition (the
+   * topic's partitions: each shard writes its partition and keeps its metadata there), whose
+   * metadata is kept by consumer group {@code group}; records stamped with their element's
+   * timestamp when {@code eventTime}, else when written.
    */
   public TransactionalKafkaSink(
       KafkaClients clients, String topic, String group, int shards, boolean eventTime) {
@@ -122,9 +125,17 @@ public final class TransactionalKafkaSink
   private static final KvCoder<String, String> RECORD =
       KvCoder.of(NullableCoder.of(StringUtf8Coder.of()), StringUtf8Coder.of());
 
-  /** The shard of a record: by its key, so that one key's records stay in order. */
+  /**
+   * The shard of a record, which is also the partition it is written to: the partition Kafka's
+   * default partitioner gives its key (murmur2 of the key's bytes), so a key lands where the
+   * at-least-once writer puts it, and each partition has one writer, in the order its shard
+   * numbered the records (two shards interleaving their transactions in one partition would put
+   * records up to a checkpoint interval out of event-time order). Records without a key by their
+   * value.
+   */
   static int shardOf(@Nullable String key, String value, int shards) {
-    return Math.floorMod(key != null ? key.hashCode() : value.hashCode(), shards);
+    byte[] bytes = (key != null ? key : value).getBytes(StandardCharsets.UTF_8);
+    return Utils.toPositive(Utils.murmur2(bytes)) % shards;
   }
 
   private static final class ShardFn
@@ -323,7 +334,7 @@ public final class TransactionalKafkaSink
         s.producer.send(
             new ProducerRecord<>(
                 topic,
-                null,
+                shard,
                 eventTime ? timestamp.getMillis() : null,
                 n.record().getKey(),
                 n.record().getValue()));

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.freshet.pipelines.kafka.TransactionalKafkaSink.Committed;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.internals.BuiltInPartitioner;
 import org.junit.Test;
 
 /**
@@ -43,6 +45,16 @@ public class TransactionalKafkaSinkTest {
     assertThat(many.wrote(7, 41)).isFalse();
     assertThat(many.wrote(100, 5)).isTrue();
     assertThat(many.toJson().length()).as("fits Kafka's offset metadata limit").isLessThan(4096);
+  }
+
+  @Test
+  public void aRecordsShardIsThePartitionKafkaWouldGiveItsKey() {
+    for (int i = 0; i < 200; i++) {
+      String key = "card-" + i;
+      assertThat(TransactionalKafkaSink.shardOf(key, "v", 5))
+          .as(key)
+          .isEqualTo(BuiltInPartitioner.partitionForKey(key.getBytes(StandardCharsets.UTF_8), 5));
+    }
   }
 
   @Test

