@@ -295,6 +295,21 @@ public final class ServeBenchmark implements Callable<Integer> {
             "unknown system '" + s + "' (" + String.join(", ", SystemsUnderTest.KNOWN) + ")");
       }
     }
+    boolean checkpoints =
+        flinkArgs.stream().anyMatch(a -> a.startsWith("--checkpointingInterval="))
+            || systems.stream()
+                .anyMatch(
+                    s ->
+                        SystemsUnderTest.FLINK_VARIANTS.getOrDefault(s, List.of()).stream()
+                            .anyMatch(a -> a.startsWith("--checkpointingInterval=")));
+    if (checkpoints && !Object.class.getModule().isOpen("java.util", getClass().getModule())) {
+      throw new CommandLine.ParameterException(
+          new CommandLine(this),
+          "checkpoints on the embedded Flink cluster need Flink's JVM flags for Java 17 (the"
+              + " parent POM's flink.java.opens, e.g. --add-opens=java.base/java.util=ALL-UNNAMED):"
+              + " without them every checkpoint fails and the job restarts (docs/faults.md). Add"
+              + " them to the java command.");
+    }
     if (throughputWarmupRounds < 0 || throughputRounds < 1) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),
