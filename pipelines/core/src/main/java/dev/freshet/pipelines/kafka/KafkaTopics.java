@@ -350,8 +350,8 @@ public final class KafkaTopics {
    * Refuses {@code --deliveryGuarantee=EXACTLY_ONCE} where the sink cannot keep it: it writes each
    * record once only if its input is stable across retries ({@code RequiresStableInput}), which the
    * Flink runner provides by holding the sink's input until a checkpoint completes, so only with
-   * checkpointing. Other runners are not tested with it (on the direct runner a transaction's
-   * offsets commit timed out).
+   * checkpointing. Other runners are not tested with it; on the direct runner, which moves a key
+   * between DoFn instances, each instance's producer fenced the others'.
    */
   private static void requireExactlyOnceRunner(PipelineOptions options) {
     if (options.getRunner() != FlinkRunner.class) {
