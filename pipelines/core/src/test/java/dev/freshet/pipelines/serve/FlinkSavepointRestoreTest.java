@@ -178,7 +178,8 @@ public class FlinkSavepointRestoreTest {
       // 2. B arrives while the job is down; restore from the savepoint.
       produce(topics.events, b);
       PipelineResult restored =
-          ServeJob.start(ServeJob.parse(topics.args(registry, restoreFrom(savepoint))), QUIET);
+          ServeJob.start(
+              ServeJob.parse(topics.args(registry, restoreFrom(savepoint, null))), QUIET);
       try {
         assertThat(
                 tail.pollUntil(
@@ -325,12 +326,7 @@ public class FlinkSavepointRestoreTest {
       Path checkpoint = latestCheckpoint(checkpoints);
       PipelineResult restored =
           ServeJob.start(
-              ServeJob.parse(
-                  with(
-                      eos,
-                      flinkConf(checkpoints, checkpoint.toString()),
-                      new String[] {"--savepointPath=" + checkpoint})),
-              QUIET);
+              ServeJob.parse(with(eos, restoreFrom(checkpoint.toString(), checkpoints))), QUIET);
       try {
         assertThat(tail.pollUntil(() -> predictions.size() >= a.size() + b.size(), WAIT, sink))
             .as("B's predictions arrived after the restore")
@@ -374,16 +370,20 @@ public class FlinkSavepointRestoreTest {
   }
 
   /**
-   * A Flink configuration directory with checkpoints in {@code checkpoints} and, when {@code
-   * savepoint} is given, the state to start from (see {@link #restoreFrom}).
+   * A Flink configuration directory ({@code --flinkConfDir}) with these lines: retained checkpoints
+   * in {@code checkpoints} when given, and the state to start from when {@code savepoint} is given
+   * (see {@link #restoreFrom}).
    */
   private String[] flinkConf(Path checkpoints, String savepoint) throws IOException {
     Path conf = tmp.newFolder().toPath();
-    String yaml =
-        "state.checkpoints.dir: \""
-            + checkpoints.toUri()
-            + "\"\nexecution.checkpointing.externalized-checkpoint-retention:"
-            + " RETAIN_ON_CANCELLATION\n";
+    String yaml = "";
+    if (checkpoints != null) {
+      yaml +=
+          "state.checkpoints.dir: \""
+              + checkpoints.toUri()
+              + "\"\nexecution.checkpointing.externalized-checkpoint-retention:"
+              + " RETAIN_ON_CANCELLATION\n";
+    }
     if (savepoint != null) {
       yaml += "execution.savepoint.path: \"" + savepoint + "\"\n";
     }
@@ -476,13 +476,10 @@ public class FlinkSavepointRestoreTest {
    * option is silently ignored and the job starts empty. Flink itself reads {@code
    * execution.savepoint.path} from the configuration of any environment, the local one included, so
    * the savepoint is also given that way, in a Flink configuration directory ({@code
-   * --flinkConfDir}).
+   * --flinkConfDir}); with {@code checkpoints}, the restored job retains its checkpoints there.
    */
-  private String[] restoreFrom(String savepoint) throws IOException {
-    Path conf = tmp.newFolder("flink-conf").toPath();
-    Files.writeString(
-        conf.resolve("config.yaml"), "execution.savepoint.path: \"" + savepoint + "\"\n");
-    return new String[] {"--savepointPath=" + savepoint, "--flinkConfDir=" + conf};
+  private String[] restoreFrom(String savepoint, Path checkpoints) throws IOException {
+    return with(new String[] {"--savepointPath=" + savepoint}, flinkConf(checkpoints, savepoint));
   }
 
   /** Vectors by event id from the bounded path (JSON files, direct runner) over {@code events}. */
