@@ -340,6 +340,14 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   /**
+   * The state of job {@code jobId} (RUNNING, CANCELLING, CANCELED, ...); empty when the JobManager
+   * does not answer.
+   */
+  public Optional<String> jobState(String jobId) {
+    return rest("/jobs/" + jobId).map(j -> j.path("state").asText()).filter(s -> !s.isEmpty());
+  }
+
+  /**
    * Where job {@code jobId}'s latest completed checkpoint lies (a directory to resume from with
    * {@code --savepointPath}), if it has one.
    */

@@ -337,9 +337,22 @@ public class ClusterFaultsIT {
   private static String cancelLearn(LocalCluster cluster, PipelineResult learning)
       throws Exception {
     String job = running(cluster, LEARN_JOB);
+    // As an operator would: cancel once there is a checkpoint to come back to (after the kill a
+    // restarted learn may not have completed one yet on a busy machine).
+    await("a completed checkpoint of learn")
+        .atMost(WAIT)
+        .until(() -> cluster.latestCheckpoint(job).isPresent());
     learning.cancel();
-    await().atMost(WAIT).until(() -> cluster.runningJob(LEARN_JOB).isEmpty());
-    String checkpoint = cluster.latestCheckpoint(job).orElseThrow();
+    await("learn cancelled; jobs: " + cluster.jobs())
+        .atMost(WAIT)
+        .until(() -> cluster.jobState(job).filter("CANCELED"::equals).isPresent());
+    // Read again after the cancel (a newer one may have completed, the older ones then go), and
+    // waited on: a busy JobManager's REST API times out now and then.
+    String checkpoint =
+        await("learn's last checkpoint after its cancel")
+            .atMost(WAIT)
+            .until(() -> cluster.latestCheckpoint(job), Optional::isPresent)
+            .orElseThrow();
     assertThat(Path.of(java.net.URI.create(checkpoint))).as("retained on cancel").exists();
     return checkpoint;
   }
