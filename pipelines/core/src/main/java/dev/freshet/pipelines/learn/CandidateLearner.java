@@ -37,14 +37,16 @@ import org.slf4j.LoggerFactory;
  * never modified: a candidate that passes becomes a new CANDIDATE version whose parent is the
  * version the copy descends from, and the copy continues from it.
  *
- * <p><b>Where it starts (and resumes).</b> From the newest of the production version and the
- * learner's own candidates that were not rejected. A learner candidate records how many examples
- * the learner trained into it ({@value #EXAMPLES_METRIC}) and the newest label time among them
- * ({@value #LABEL_TIME_METRIC}); after a restart, examples labelled at or before that time are
- * skipped, so re-read labels are not trained on twice. (Only at a start: while running, examples
- * arrive once and each is learnt, whatever its label time.) Examples trained after the last
- * registered candidate are lost with the process and trained again if they are read again; so is
- * the optimiser's state, which starts afresh from the version the learner resumes from.
+ * <p><b>Where it starts (and resumes).</b> A job started anew starts from the newest of the
+ * production version and the learner's own candidates that were not rejected. A learner candidate
+ * records how many examples the learner trained into it ({@value #EXAMPLES_METRIC}) and the newest
+ * label time among them ({@value #LABEL_TIME_METRIC}); examples labelled at or before that time are
+ * then skipped, so labels read again are not trained on twice. (Only at a start: while running,
+ * examples arrive once and each is learnt, whatever its label time.) A job restored from a
+ * checkpoint instead resumes from the version its learner descended from at that checkpoint and
+ * skips nothing ({@link #resumeAfterRestore}). Examples trained after the last registered candidate
+ * are lost with the process and trained again if they are read again; so is the optimiser's state,
+ * which starts afresh from the version the learner resumes from.
  *
  * <p><b>Calibration.</b> The copy trains uncalibrated logits on every example; before a micro-batch
  * is trained on, its logits are recorded with its labels, so the Platt calibration fitted at the
@@ -184,6 +186,26 @@ final class CandidateLearner implements AutoCloseable {
     CandidateLearner learner = new CandidateLearner(registry, fingerprint, settings, smoke);
     learner.rebase(learner.startingVersion());
     return learner;
+  }
+
+  /**
+   * Continues from {@code version}, the version this learner's copy descended from when the
+   * checkpoint the job was restored from was taken. Nothing is skipped as seen before, whatever its
+   * label time: the restore rewinds the readers to that checkpoint, so what they read again was not
+   * learnt into {@code version}, nor into any candidate registered after the checkpoint (the job
+   * learns it again, as it would have without the failure). Skipping by label time would lose the
+   * examples that had arrived late (labelled before {@code version}'s newest label, learnt after
+   * it).
+   */
+  void resumeAfterRestore(String version) throws ModelRejectedException {
+    LOG.info(
+        "restored from a checkpoint: resuming from {}, the base version then, and learning all it"
+            + " reads again",
+        version);
+    if (!version.equals(baseVersion)) {
+      rebase(version);
+    }
+    learntUpTo = Long.MIN_VALUE;
   }
 
   /** The version the working copy descends from (production or the last registered candidate). */

@@ -9,6 +9,7 @@ import dev.freshet.transforms.features.FeatureSpec;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.coders.VarLongCoder;
 import org.apache.beam.sdk.metrics.Counter;
 import org.apache.beam.sdk.metrics.Metrics;
@@ -32,20 +33,23 @@ import org.slf4j.LoggerFactory;
  * CandidateLearner} <em>in label-time order</em>, in micro-batches, and emits its gate decisions as
  * model events keyed by version.
  *
- * <p>Why the order matters: a candidate records the newest label time it learnt, and after a
- * restart the learner skips re-read examples labelled at or before it. That is exact only if every
- * example labelled up to that time was learnt first. Labels do not arrive in that order (a
- * chargeback is labelled when it comes, a timeout when the slowest partition's watermark passes),
- * so examples wait in state until the watermark passes their label time (an event-time timer,
- * {@value #RELEASE_STEP_MINUTES} minute steps of label time), and are then released in order of
- * label time and learnt in micro-batches of {@code microBatchSize} (a batch never splits examples
- * with equal label times). Released examples short of a micro-batch are learnt after {@code
- * maxWait} without more (a processing-time timer). Learning inside this stateful step keeps the
- * order on every runner.
+ * <p>Why the order matters: a candidate records the newest label time it learnt, and a job started
+ * anew skips re-read examples labelled at or before it. That is exact only if every example
+ * labelled up to that time was learnt first. Labels do not arrive in that order (a chargeback is
+ * labelled when it comes, a timeout when the slowest partition's watermark passes), so examples
+ * wait in state until the watermark passes their label time (an event-time timer, {@value
+ * #RELEASE_STEP_MINUTES} minute steps of label time), and are then released in order of label time
+ * and learnt in micro-batches of {@code microBatchSize} (a batch never splits examples with equal
+ * label times). Released examples short of a micro-batch are learnt after {@code maxWait} without
+ * more (a processing-time timer). Learning inside this stateful step keeps the order on every
+ * runner. An example whose label time the watermark had already released arrives <em>late</em>
+ * (counted, logged, learnt at once); a restored job therefore does not skip by label time but
+ * resumes from its checkpoint's base version (below).
  *
  * <p>Every example carries the same key, so one worker owns the learner at a time; its DoFn
  * instances in that JVM share one learner per pipeline run (the direct runner may create several
- * instances). A worker that takes the key over resumes from the learner's latest candidate.
+ * instances). A worker that takes the key over (a moved key, a restored job) resumes from the base
+ * version kept in state and learns again the examples kept since it.
  */
 final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   private static final Logger LOG = LoggerFactory.getLogger(LearnFn.class);
@@ -76,6 +80,8 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   private final Counter trained = Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples");
   private final Counter skipped =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples_seen_before");
+  private final Counter late =
+      Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_examples_late");
   private final Counter batches =
       Metrics.counter(ParseEvents.METRICS_NAMESPACE, "learn_micro_batches");
   private final Counter accepted =
@@ -106,9 +112,20 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
   private final StateSpec<ValueState<Long>> sinceBaseCountSpec =
       StateSpecs.value(VarLongCoder.of());
 
+  /**
+   * The version the learner's copy descended from after its last micro-batch: where a learner
+   * restored from a checkpoint resumes (none in a job started anew).
+   */
+  @StateId("base")
+  private final StateSpec<ValueState<String>> baseSpec = StateSpecs.value(StringUtf8Coder.of());
+
   /** The label time the release timer is set for (none when nothing waits). */
   @StateId("releaseAt")
   private final StateSpec<ValueState<Long>> releaseAtSpec = StateSpecs.value(VarLongCoder.of());
+
+  /** The label time up to which examples were released (the watermark had passed it). */
+  @StateId("releasedUpTo")
+  private final StateSpec<ValueState<Long>> releasedUpToSpec = StateSpecs.value(VarLongCoder.of());
 
   @TimerId("release")
   private final TimerSpec releaseSpec = TimerSpecs.timer(TimeDomain.EVENT_TIME);
@@ -141,7 +158,12 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
       @Timestamp Instant labelTime,
       @StateId("waiting") BagState<Example> waiting,
       @StateId("releaseAt") ValueState<Long> releaseAt,
+      @StateId("releasedUpTo") ValueState<Long> releasedUpTo,
       @TimerId("release") Timer release) {
+    Long released = releasedUpTo.read();
+    if (released != null && labelTime.getMillis() <= released) {
+      lateExample(example.getValue(), released);
+    }
     waiting.add(example.getValue());
     long step = stepEnd(labelTime.getMillis());
     Long current = releaseAt.read();
@@ -162,13 +184,19 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
       @StateId("waiting") BagState<Example> waiting,
       @StateId("ready") BagState<Example> ready,
       @StateId("releaseAt") ValueState<Long> releaseAt,
+      @StateId("releasedUpTo") ValueState<Long> releasedUpTo,
       @TimerId("release") Timer release,
       @TimerId("flush") Timer flush,
       @StateId("sinceBase") BagState<Example> sinceBase,
       @StateId("sinceBaseCount") ValueState<Long> sinceBaseCount,
+      @StateId("base") ValueState<String> base,
       OutputReceiver<KV<String, String>> out)
       throws Exception {
     long upTo = context.timestamp().getMillis();
+    Long before = releasedUpTo.read();
+    if (before == null || upTo > before) {
+      releasedUpTo.write(upTo);
+    }
     List<Example> released = new ArrayList<>();
     List<Example> stillWaiting = new ArrayList<>();
     for (Example e : waiting.read()) {
@@ -200,7 +228,7 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
           && queue.get(end).labelTimeMillis() == queue.get(end - 1).labelTimeMillis()) {
         end++;
       }
-      learn(queue.subList(start, end), new Kept(sinceBase, sinceBaseCount), out);
+      learn(queue.subList(start, end), new Kept(sinceBase, sinceBaseCount, base), out);
       start = end;
     }
     ready.clear();
@@ -217,18 +245,19 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
       @StateId("ready") BagState<Example> ready,
       @StateId("sinceBase") BagState<Example> sinceBase,
       @StateId("sinceBaseCount") ValueState<Long> sinceBaseCount,
+      @StateId("base") ValueState<String> base,
       OutputReceiver<KV<String, String>> out)
       throws Exception {
     List<Example> rest = new ArrayList<>();
     ready.read().forEach(rest::add);
     ready.clear();
     if (!rest.isEmpty()) {
-      learn(rest, new Kept(sinceBase, sinceBaseCount), out);
+      learn(rest, new Kept(sinceBase, sinceBaseCount, base), out);
     }
   }
 
-  /** The examples learnt since the learner's base version, kept in state. */
-  private record Kept(BagState<Example> examples, ValueState<Long> count) {
+  /** The learner's base version and the examples learnt since, kept in state. */
+  private record Kept(BagState<Example> examples, ValueState<Long> count, ValueState<String> base) {
     List<Example> takeAll() {
       List<Example> all = new ArrayList<>();
       examples.read().forEach(all::add);
@@ -239,6 +268,7 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
 
     /** Keeps {@code batch} unless the learner's base now holds everything it learnt. */
     void update(List<Example> batch, CandidateLearner learner) {
+      base.write(learner.baseVersion());
       if (learner.examplesSinceBase() == 0) {
         examples.clear();
         count.clear();
@@ -265,14 +295,18 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
 
   /**
    * Learns {@code examples}. A learner that has not learnt yet in this worker (the job started, or
-   * restarted from a checkpoint) first learns the examples kept since its base version: after a
-   * restore they are in state but in no registered version, and the restored job does not read them
-   * again. Those labelled at or before the base version's label time are skipped as usual.
+   * restarted from a checkpoint) first resumes from the base version kept in state, if any (a
+   * restore: {@link CandidateLearner#resumeAfterRestore}), and learns the examples kept since it:
+   * they are in state but in no registered version, and the restored job does not read them again.
    */
   private void learn(List<Example> examples, Kept kept, OutputReceiver<KV<String, String>> out)
       throws Exception {
     synchronized (learner) {
       if (learner.fresh()) {
+        String restored = kept.base().read();
+        if (restored != null) {
+          learner.resumeAfterRestore(restored);
+        }
         List<Example> earlier = kept.takeAll();
         if (!earlier.isEmpty()) {
           earlier.sort(
@@ -308,6 +342,31 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
       out.output(KV.of(event.version(), event.toJson()));
     }
   }
+
+  /**
+   * An example labelled at or before what was already released: its label reached this step after
+   * the watermark had passed its label time (the reader's {@code --maxOutOfOrderSeconds} is smaller
+   * than how far its input arrives out of order). It is still learnt, but out of label-time order,
+   * so a candidate registered before it claims labels up to a time it had not all learnt.
+   */
+  private void lateExample(Example e, long releasedUpTo) {
+    late.inc();
+    lateSeen++;
+    if (Long.bitCount(lateSeen) == 1) {
+      LOG.warn(
+          "late example {} (label time {}, {} s behind the {} already released; {} late examples"
+              + " in this worker so far): raise --maxOutOfOrderSeconds to learn in label-time"
+              + " order",
+          e.id(),
+          new Instant(e.labelTimeMillis()),
+          (releasedUpTo - e.labelTimeMillis()) / 1000,
+          new Instant(releasedUpTo),
+          lateSeen);
+    }
+  }
+
+  /** Late examples this DoFn instance saw (for its warnings: the 1st, 2nd, 4th, 8th, ...). */
+  private transient long lateSeen;
 
   /** The end of the release step holding {@code labelTimeMillis}. */
   private static long stepEnd(long labelTimeMillis) {

@@ -40,11 +40,18 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
+import org.apache.beam.sdk.Pipeline;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.coders.KvCoder;
+import org.apache.beam.sdk.coders.StringUtf8Coder;
 import org.apache.beam.sdk.metrics.MetricNameFilter;
 import org.apache.beam.sdk.metrics.MetricResult;
 import org.apache.beam.sdk.metrics.MetricsFilter;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
+import org.apache.beam.sdk.testing.TestStream;
+import org.apache.beam.sdk.transforms.ParDo;
+import org.apache.beam.sdk.values.KV;
+import org.apache.beam.sdk.values.TimestampedValue;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -528,6 +535,90 @@ public class LearnPipelineTest {
     assertThat(count(events, ModelEvent.Type.PROMOTED.json())).isZero();
     assertThat(r.production()).contains(production);
     assertThat(r.describe(challenger).status()).isEqualTo(ModelStatus.REJECTED);
+  }
+
+  /**
+   * An example whose label reaches the learner after the watermark released its label time (input
+   * more out of order than {@code --maxOutOfOrderSeconds}) is counted late ({@code
+   * learn_examples_late}) and still learnt.
+   */
+  @Test
+  public void anExampleLabelledBehindWhatWasReleasedIsCountedLateAndStillLearnt() throws Exception {
+    List<Example> examples = new ArrayList<>(later.subList(0, 40));
+    examples.sort(Comparator.comparingLong(Example::labelTimeMillis).thenComparing(Example::id));
+    Example held = examples.remove(0);
+    long newest = examples.get(examples.size() - 1).labelTimeMillis();
+    TestStream.Builder<KV<String, Example>> stream =
+        TestStream.create(KvCoder.of(StringUtf8Coder.of(), Example.ExampleCoder.of()));
+    for (Example e : examples) {
+      stream =
+          stream.addElements(
+              TimestampedValue.of(
+                  KV.of("learner", e), new org.joda.time.Instant(e.labelTimeMillis())));
+    }
+    TestStream<KV<String, Example>> input =
+        stream
+            .advanceWatermarkTo(new org.joda.time.Instant(newest + 3_600_000))
+            .addElements(
+                TimestampedValue.of(
+                    KV.of("learner", held), new org.joda.time.Instant(held.labelTimeMillis())))
+            .advanceWatermarkToInfinity();
+    LearnFn.Config config =
+        new LearnFn.Config(
+            "late-" + RUNS.incrementAndGet(),
+            copyOfProductionRegistry().toString(),
+            spec,
+            new CandidateLearner.Settings(100_000, 1, 0, 500, new OfflineGate(0.05, 1.2)),
+            1,
+            1);
+    Pipeline p = Pipeline.create(PipelineOptionsFactory.create());
+    p.apply(input).apply(ParDo.of(new LearnFn(config)));
+    PipelineResult result = p.run();
+    result.waitUntilFinish();
+
+    assertThat(counter(result, "learn_examples_late")).isEqualTo(1);
+    assertThat(counter(result, "learn_examples")).isEqualTo(examples.size() + 1);
+  }
+
+  /**
+   * An example that arrived late (labelled before the newest label of the candidate registered
+   * before it came): a learner started anew skips it as learnt into that candidate, which is right
+   * only for examples read again; a learner restored from a checkpoint (where the example had not
+   * been read yet) resumes from the checkpoint's base version and learns it.
+   */
+  @Test
+  public void aLearnerRestoredFromACheckpointLearnsALateExampleThatALearnerStartedAnewSkips()
+      throws Exception {
+    String registry = copyOfProductionRegistry().toString();
+    ModelRegistry r = ModelRegistry.at(registry);
+    SmokeTestSet smoke = SmokeTestSet.read(registry, spec);
+    // A gate at every micro-batch that any working copy passes.
+    CandidateLearner.Settings settings =
+        new CandidateLearner.Settings(1, 1, 0, 500, new OfflineGate(10, 100));
+    List<Example> examples = new ArrayList<>(later.subList(0, 200));
+    examples.sort(Comparator.comparingLong(Example::labelTimeMillis).thenComparing(Example::id));
+    Example late = examples.remove(100);
+    String candidate;
+    try (CandidateLearner first = CandidateLearner.start(r, spec.fingerprint(), settings, smoke)) {
+      CandidateLearner.Step step = first.learn(examples);
+      assertThat(step.decision().map(ModelEvent::type)).contains(ModelEvent.Type.CANDIDATE);
+      candidate = step.decision().orElseThrow().version();
+    }
+
+    try (CandidateLearner anew = CandidateLearner.start(r, spec.fingerprint(), settings, smoke)) {
+      assertThat(anew.baseVersion()).isEqualTo(candidate);
+      assertThat(anew.learn(List.of(late)).skipped()).isEqualTo(1);
+    }
+    // Restored from a checkpoint taken after the candidate was registered, before the late one
+    // was read: the same base version, but the example is new to it.
+    try (CandidateLearner restored =
+        CandidateLearner.start(r, spec.fingerprint(), settings, smoke)) {
+      restored.resumeAfterRestore(candidate);
+      assertThat(restored.baseVersion()).isEqualTo(candidate);
+      CandidateLearner.Step step = restored.learn(List.of(late));
+      assertThat(step.trained()).isEqualTo(1);
+      assertThat(step.skipped()).isZero();
+    }
   }
 
   /** A bad option is the first thing reported, naming the option, before Kafka is contacted. */

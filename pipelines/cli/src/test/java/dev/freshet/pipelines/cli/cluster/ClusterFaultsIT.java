@@ -265,22 +265,12 @@ public class ClusterFaultsIT {
       System.out.printf(
           "learn's last decision: %d examples up to %s; payments labelled by then: %d%n",
           last.get("examples").asLong(), labelTime, expected);
-      if (checksLearntLabels()) {
-        assertThat(last.get("examples").asLong())
-            .as(
-                "examples learnt by %s (labels up to %s): every label up to then, once",
-                last, labelTime)
-            .isEqualTo(expected);
-      }
+      assertThat(last.get("examples").asLong())
+          .as(
+              "examples learnt by %s (labels up to %s): every label up to then, once",
+              last, labelTime)
+          .isEqualTo(expected);
     }
-  }
-
-  /**
-   * Whether the test holds learn to "every label up to its last decision's label time, once". Yes
-   * here; see {@link ClusterExactlyOnceIT} for where it does not yet hold.
-   */
-  protected boolean checksLearntLabels() {
-    return true;
   }
 
   /**
@@ -474,16 +464,17 @@ public class ClusterFaultsIT {
         f -> System.out.printf("fault: %s: %s%n", f.what(), recovery(f.at(), f.learn())));
     System.out.println("other dead letters (source reason: count): " + otherDeadLetters);
     decisions.forEach(d -> System.out.println("learn decided: " + d));
-    // Where each learner (re)started from, and what it learnt again after a restore.
+    // Where each learner (re)started from, what it learnt again after a restore, late labels.
+    Pattern learner = Pattern.compile("learning from|restored from|learning again|late example");
     try (var files = Files.list(logs)) {
       for (Path log :
           files.filter(f -> f.getFileName().toString().startsWith("taskmanager")).toList()) {
-        Files.readAllLines(log).stream()
-            .filter(l -> l.contains("learning from") || l.contains("learning again"))
-            .forEach(
-                l ->
-                    System.out.println(
-                        log.getFileName() + ": " + l.substring(l.indexOf("learning"))));
+        for (String line : Files.readAllLines(log)) {
+          Matcher m = learner.matcher(line);
+          if (m.find()) {
+            System.out.println(log.getFileName() + ": " + line.substring(m.start()));
+          }
+        }
       }
     }
   }
