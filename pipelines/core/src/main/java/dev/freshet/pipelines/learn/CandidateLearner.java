@@ -199,8 +199,8 @@ final class CandidateLearner implements AutoCloseable {
    */
   void resumeAfterRestore(String version) throws ModelRejectedException {
     LOG.info(
-        "restored from a checkpoint: resuming from {}, the base version then, and learning all it"
-            + " reads again",
+        "resuming from {}, the base version kept in state (a restored job or a moved key), and"
+            + " learning all it reads again",
         version);
     if (!version.equals(baseVersion)) {
       rebase(version);

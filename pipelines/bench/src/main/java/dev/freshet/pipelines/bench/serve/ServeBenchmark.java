@@ -106,8 +106,9 @@ public final class ServeBenchmark implements Callable<Integer> {
       description =
           "Systems, comma-separated: loop, direct, flink (serve's defaults), flink-fanout and"
               + " flink-chained (flink with --featureStages forced), flink-checkpoints (checkpoints"
-              + " every 2 s) and flink-exactly-once (those checkpoints and"
-              + " --deliveryGuarantee=EXACTLY_ONCE) (default: ${DEFAULT-VALUE}).")
+              + " every 2 s), flink-exactly-once (those checkpoints and"
+              + " --deliveryGuarantee=EXACTLY_ONCE) and flink-exactly-once-unaligned (with"
+              + " --unalignedCheckpointEnabled) (default: ${DEFAULT-VALUE}).")
   List<String> systems = new ArrayList<>(SystemsUnderTest.ALL);
 
   @Option(
@@ -296,12 +297,12 @@ public final class ServeBenchmark implements Callable<Integer> {
       }
     }
     boolean checkpoints =
-        flinkArgs.stream().anyMatch(a -> a.startsWith("--checkpointingInterval="))
+        SystemsUnderTest.checkpoints(flinkArgs)
             || systems.stream()
                 .anyMatch(
                     s ->
-                        SystemsUnderTest.FLINK_VARIANTS.getOrDefault(s, List.of()).stream()
-                            .anyMatch(a -> a.startsWith("--checkpointingInterval=")));
+                        SystemsUnderTest.checkpoints(
+                            SystemsUnderTest.FLINK_VARIANTS.getOrDefault(s, List.of())));
     if (checkpoints && !Object.class.getModule().isOpen("java.util", getClass().getModule())) {
       throw new CommandLine.ParameterException(
           new CommandLine(this),

@@ -30,7 +30,7 @@ final class SystemsUnderTest {
    * serve's defaults (checkpointing off). The feature stages' two layouts ({@code
    * --featureStages}); checkpoints every 2 s (so Kafka read as a splittable DoFn, see
    * Launcher#withExactRestores); and those checkpoints with transactional writes ({@code
-   * --deliveryGuarantee=EXACTLY_ONCE}).
+   * --deliveryGuarantee=EXACTLY_ONCE}), with aligned or unaligned checkpoints.
    */
   static final Map<String, List<String>> FLINK_VARIANTS =
       Map.of(
@@ -38,7 +38,12 @@ final class SystemsUnderTest {
           "flink-chained", List.of("--featureStages=CHAINED"),
           "flink-checkpoints", List.of("--checkpointingInterval=2000"),
           "flink-exactly-once",
-              List.of("--checkpointingInterval=2000", "--deliveryGuarantee=EXACTLY_ONCE"));
+              List.of("--checkpointingInterval=2000", "--deliveryGuarantee=EXACTLY_ONCE"),
+          "flink-exactly-once-unaligned",
+              List.of(
+                  "--checkpointingInterval=2000",
+                  "--deliveryGuarantee=EXACTLY_ONCE",
+                  "--unalignedCheckpointEnabled=true"));
 
   /** Every system name {@link #start} knows. */
   static final List<String> KNOWN =
@@ -49,7 +54,8 @@ final class SystemsUnderTest {
           "flink-fanout",
           "flink-chained",
           "flink-checkpoints",
-          "flink-exactly-once");
+          "flink-exactly-once",
+          "flink-exactly-once-unaligned");
 
   private final FeatureSpec spec;
   private final Long modelPollMillis;
@@ -115,6 +121,8 @@ final class SystemsUnderTest {
       args.add("--flinkMaster=[local]");
       args.addAll(flinkArgs);
       args.addAll(FLINK_VARIANTS.getOrDefault(system, List.of()));
+      args.addAll(
+          checkpointStorage(args, Files.createDirectories(work.resolve("checkpoints")).toUri()));
       if (flinkBufferTimeoutMs >= 0 || !flinkConf.isEmpty()) {
         args.add("--flinkConfDir=" + flinkConfDir(work));
       }
@@ -122,6 +130,24 @@ final class SystemsUnderTest {
       args.addAll(directArgs);
     }
     return args;
+  }
+
+  /**
+   * Checkpoints on disk, at {@code path}, where {@code args} checkpoint and name no state backend:
+   * the embedded cluster's default keeps them in the JobManager's memory, at most 5 MB of state per
+   * task, which a backlog in flight exceeds (the checkpoint fails and the job restarts, over and
+   * over; docs/deploy.md).
+   */
+  private static List<String> checkpointStorage(List<String> args, Object path) {
+    return checkpoints(args) && args.stream().noneMatch(a -> a.startsWith("--stateBackend"))
+        ? List.of("--stateBackend=filesystem", "--stateBackendStoragePath=" + path)
+        : List.of();
+  }
+
+  /** Whether {@code args} turn Flink's checkpointing on. */
+  static boolean checkpoints(List<String> args) {
+    return args.stream()
+        .anyMatch(a -> a.startsWith("--checkpointingInterval=") && !a.endsWith("=0"));
   }
 
   static boolean isFlink(String system) {
@@ -150,6 +176,9 @@ final class SystemsUnderTest {
     given.add(flink ? "--runner=FlinkRunner" : "--runner=DirectRunner");
     given.addAll(flink ? flinkArgs : directArgs);
     given.addAll(FLINK_VARIANTS.getOrDefault(system, List.of()));
+    if (flink) {
+      given.addAll(checkpointStorage(given, "<work>/checkpoints"));
+    }
     List<String> shown =
         new ArrayList<>(List.of(Launcher.withRunnerDefaults(given.toArray(new String[0]))));
     shown.remove(0);

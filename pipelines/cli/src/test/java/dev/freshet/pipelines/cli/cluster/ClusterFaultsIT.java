@@ -465,7 +465,7 @@ public class ClusterFaultsIT {
     System.out.println("other dead letters (source reason: count): " + otherDeadLetters);
     decisions.forEach(d -> System.out.println("learn decided: " + d));
     // Where each learner (re)started from, what it learnt again after a restore, late labels.
-    Pattern learner = Pattern.compile("learning from|restored from|learning again|late example");
+    Pattern learner = Pattern.compile("learning from|resuming from|learning again|late example");
     try (var files = Files.list(logs)) {
       for (Path log :
           files.filter(f -> f.getFileName().toString().startsWith("taskmanager")).toList()) {
