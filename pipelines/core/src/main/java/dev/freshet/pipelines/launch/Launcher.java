@@ -20,6 +20,8 @@ import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
 import org.apache.beam.sdk.options.StreamingOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How Freshet's pipelines start from Beam-style arguments ({@code --name=value}), the same way from
@@ -29,6 +31,8 @@ import org.apache.beam.sdk.options.StreamingOptions;
  */
 public final class Launcher {
   /** Bundle settings for low latency on Flink, applied unless given on the command line. */
+  private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
+
   public static final List<String> FLINK_LATENCY_DEFAULTS =
       List.of("--maxBundleTimeMills=20", "--maxBundleSize=500", "--autoWatermarkInterval=50");
 
@@ -111,6 +115,25 @@ public final class Launcher {
   }
 
   /**
+   * Whether a Flink job checkpoints on an embedded cluster ({@code --flinkMaster} [local] or
+   * [auto]) into Flink's default storage, the JobManager's memory: no {@code
+   * --stateBackendStoragePath}, no {@code --flinkConfDir} and no {@code FLINK_CONF_DIR} that could
+   * name one.
+   */
+  static boolean checkpointsInJobManagerMemory(PipelineOptions options) {
+    if (!flinkCheckpoints(options)) {
+      return false;
+    }
+    FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
+    String master = flink.getFlinkMaster();
+    boolean embedded = master == null || master.equals("[local]") || master.equals("[auto]");
+    return embedded
+        && flink.getStateBackendStoragePath() == null
+        && flink.getFlinkConfDir() == null
+        && System.getenv("FLINK_CONF_DIR") == null;
+  }
+
+  /**
    * Whether the job starts from saved state: a Flink savepoint or retained checkpoint ({@code
    * --savepointPath}). Every other start is a new one, with empty state.
    */
@@ -147,6 +170,13 @@ public final class Launcher {
    * mode, the direct runner not blocking, Flink detached. Cancel the result to stop it.
    */
   public static PipelineResult startUnbounded(PipelineOptions options, Consumer<Pipeline> build) {
+    if (checkpointsInJobManagerMemory(options)) {
+      LOG.warn(
+          "checkpoints on the embedded Flink cluster go to the JobManager's memory, at most 5 MB"
+              + " of state per task: a backlog in flight overflows it and the job then restarts"
+              + " at every checkpoint. Give --stateBackend=filesystem"
+              + " --stateBackendStoragePath=file:///a/durable/dir (docs/deploy.md)");
+    }
     options.as(StreamingOptions.class).setStreaming(true);
     options.as(DirectOptions.class).setBlockOnRun(false);
     if (options.getRunner() == FlinkRunner.class) {

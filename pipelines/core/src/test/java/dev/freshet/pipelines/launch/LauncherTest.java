@@ -53,6 +53,40 @@ public class LauncherTest {
         .containsOnlyOnce("--experiments=beam_fn_api");
   }
 
+  /** The embedded cluster's default checkpoint storage (5 MB of JobManager memory) is named. */
+  @Test
+  public void checkpointsOnAnEmbeddedClusterWithoutAStoragePathAreFlagged() {
+    assertThat(flagged("--runner=FlinkRunner", "--checkpointingInterval=2000")).isTrue();
+    assertThat(
+            flagged(
+                "--runner=FlinkRunner",
+                "--checkpointingInterval=2000",
+                "--flinkMaster=[local]",
+                "--stateBackend=filesystem",
+                "--stateBackendStoragePath=file:///tmp/checkpoints"))
+        .isFalse();
+    assertThat(
+            flagged(
+                "--runner=FlinkRunner",
+                "--checkpointingInterval=2000",
+                "--flinkConfDir=/etc/flink"))
+        .isFalse();
+    // A cluster has its own storage, from its configuration.
+    assertThat(
+            flagged(
+                "--runner=FlinkRunner", "--checkpointingInterval=2000", "--flinkMaster=jm:8081"))
+        .isFalse();
+    assertThat(flagged("--runner=FlinkRunner")).isFalse();
+  }
+
+  private static boolean flagged(String... args) {
+    org.junit.Assume.assumeTrue(System.getenv("FLINK_CONF_DIR") == null);
+    return Launcher.checkpointsInJobManagerMemory(
+        PipelineOptionsFactory.fromArgs(args)
+            .withoutStrictParsing()
+            .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class));
+  }
+
   @Test
   public void jobsThatCannotBeRestoredKeepTheFasterSource() {
     assertThat(Launcher.withRunnerDefaults("--runner=FlinkRunner"))

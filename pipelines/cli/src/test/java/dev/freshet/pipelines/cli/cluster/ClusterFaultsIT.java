@@ -333,7 +333,7 @@ public class ClusterFaultsIT {
         .atMost(WAIT)
         .until(() -> cluster.latestCheckpoint(job).isPresent());
     learning.cancel();
-    await("learn cancelled; jobs: " + cluster.jobs())
+    await("learn cancelled")
         .atMost(WAIT)
         .until(() -> cluster.jobState(job).filter("CANCELED"::equals).isPresent());
     // Read again after the cancel (a newer one may have completed, the older ones then go), and
