@@ -68,6 +68,13 @@ public interface KafkaOptions extends KafkaClientOptions, EncodingOptions {
   void setMaxOutOfOrderSeconds(long value);
 
   @Description(
+      "Seconds a restorable Kafka reader (on Flink with checkpoints, and on Dataflow: Beam's splittable reader) waits in one poll when no records come. A checkpoint waits for the poll in progress, so a shorter poll shortens checkpoints and the latency they add (docs/benchmarks/serve.md). At least 1; Beam's default is 2.")
+  @Default.Long(2)
+  long getConsumerPollingTimeoutSeconds();
+
+  void setConsumerPollingTimeoutSeconds(long value);
+
+  @Description(
       "What this job's Kafka writes guarantee when it restarts from a checkpoint. AT_LEAST_ONCE: what it wrote after its last completed checkpoint is written again (duplicates, told apart by event id). EXACTLY_ONCE: written in Kafka transactions committed with the checkpoints; restored from its latest checkpoint the job writes nothing twice, and a record becomes visible to read_committed consumers when the checkpoint that holds it completes (up to a checkpoint interval of latency). Needs --checkpointingInterval on Flink. See docs/faults.md.")
   @Default.Enum("AT_LEAST_ONCE")
   DeliveryGuarantee getDeliveryGuarantee();

@@ -240,6 +240,11 @@ public final class KafkaTopics {
       Class<? extends Deserializer<K>> keys,
       Class<? extends Deserializer<V>> values) {
     boolean onCheckpoints = commitsOnCheckpoints(options);
+    if (options.getConsumerPollingTimeoutSeconds() < 1) {
+      throw new IllegalArgumentException(
+          "--consumerPollingTimeoutSeconds must be at least 1 (whole seconds, Beam's unit), not "
+              + options.getConsumerPollingTimeoutSeconds());
+    }
     return new PTransform<>() {
       @Override
       public PCollection<V> expand(PBegin input) {
@@ -260,6 +265,7 @@ public final class KafkaTopics {
                         !onCheckpoints,
                         ConsumerConfig.ISOLATION_LEVEL_CONFIG,
                         READ_COMMITTED))
+                .withConsumerPollingTimeout(options.getConsumerPollingTimeoutSeconds())
                 .withTimestampPolicyFactory(
                     EventTimePolicy.withMaxOutOfOrder(
                         Duration.standardSeconds(options.getMaxOutOfOrderSeconds())));

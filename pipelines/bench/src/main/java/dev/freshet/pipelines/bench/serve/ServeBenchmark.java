@@ -107,8 +107,10 @@ public final class ServeBenchmark implements Callable<Integer> {
           "Systems, comma-separated: loop, direct, flink (serve's defaults), flink-fanout and"
               + " flink-chained (flink with --featureStages forced), flink-checkpoints (checkpoints"
               + " every 2 s), flink-exactly-once (those checkpoints and"
-              + " --deliveryGuarantee=EXACTLY_ONCE) and flink-exactly-once-unaligned (with"
-              + " --unalignedCheckpointEnabled) (default: ${DEFAULT-VALUE}).")
+              + " --deliveryGuarantee=EXACTLY_ONCE), flink-exactly-once-unaligned (with"
+              + " --unalignedCheckpointEnabled), flink-checkpoints-poll1 and"
+              + " flink-exactly-once-poll1 (with --consumerPollingTimeoutSeconds=1) (default:"
+              + " ${DEFAULT-VALUE}).")
   List<String> systems = new ArrayList<>(SystemsUnderTest.ALL);
 
   @Option(

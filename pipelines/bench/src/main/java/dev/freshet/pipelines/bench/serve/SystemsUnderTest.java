@@ -30,7 +30,9 @@ final class SystemsUnderTest {
    * serve's defaults (checkpointing off). The feature stages' two layouts ({@code
    * --featureStages}); checkpoints every 2 s (so Kafka read as a splittable DoFn, see
    * Launcher#withExactRestores); and those checkpoints with transactional writes ({@code
-   * --deliveryGuarantee=EXACTLY_ONCE}), with aligned or unaligned checkpoints.
+   * --deliveryGuarantee=EXACTLY_ONCE}), with aligned or unaligned checkpoints; and the
+   * checkpointing ones with the splittable reader polling 1 s instead of 2 ({@code
+   * --consumerPollingTimeoutSeconds=1}).
    */
   static final Map<String, List<String>> FLINK_VARIANTS =
       Map.of(
@@ -43,7 +45,14 @@ final class SystemsUnderTest {
               List.of(
                   "--checkpointingInterval=2000",
                   "--deliveryGuarantee=EXACTLY_ONCE",
-                  "--unalignedCheckpointEnabled=true"));
+                  "--unalignedCheckpointEnabled=true"),
+          "flink-checkpoints-poll1",
+              List.of("--checkpointingInterval=2000", "--consumerPollingTimeoutSeconds=1"),
+          "flink-exactly-once-poll1",
+              List.of(
+                  "--checkpointingInterval=2000",
+                  "--deliveryGuarantee=EXACTLY_ONCE",
+                  "--consumerPollingTimeoutSeconds=1"));
 
   /** Every system name {@link #start} knows. */
   static final List<String> KNOWN =
@@ -55,7 +64,9 @@ final class SystemsUnderTest {
           "flink-chained",
           "flink-checkpoints",
           "flink-exactly-once",
-          "flink-exactly-once-unaligned");
+          "flink-exactly-once-unaligned",
+          "flink-checkpoints-poll1",
+          "flink-exactly-once-poll1");
 
   private final FeatureSpec spec;
   private final Long modelPollMillis;
