@@ -30,9 +30,9 @@ import org.slf4j.LoggerFactory;
  * started without blocking.
  */
 public final class Launcher {
-  /** Bundle settings for low latency on Flink, applied unless given on the command line. */
   private static final Logger LOG = LoggerFactory.getLogger(Launcher.class);
 
+  /** Bundle settings for low latency on Flink, applied unless given on the command line. */
   public static final List<String> FLINK_LATENCY_DEFAULTS =
       List.of("--maxBundleTimeMills=20", "--maxBundleSize=500", "--autoWatermarkInterval=50");
 
@@ -115,20 +115,28 @@ public final class Launcher {
   }
 
   /**
-   * Whether a Flink job checkpoints on an embedded cluster ({@code --flinkMaster} [local] or
-   * [auto]) into Flink's default storage, the JobManager's memory: no {@code
-   * --stateBackendStoragePath}, no {@code --flinkConfDir} and no {@code FLINK_CONF_DIR} that could
-   * name one.
+   * Whether {@code options} run on a Flink cluster embedded in this JVM: no {@code --flinkMaster},
+   * or one of Beam's bracketed ones ({@code [local]}, {@code [auto]}), not a JobManager's address.
+   */
+  public static boolean embeddedFlink(PipelineOptions options) {
+    if (options.getRunner() != FlinkRunner.class) {
+      return false;
+    }
+    String master = options.as(FlinkPipelineOptions.class).getFlinkMaster();
+    return master == null || master.startsWith("[");
+  }
+
+  /**
+   * Whether a Flink job checkpoints on an embedded cluster into Flink's default storage, the
+   * JobManager's memory: no {@code --stateBackendStoragePath}, no {@code --flinkConfDir} and no
+   * {@code FLINK_CONF_DIR} that could name one.
    */
   static boolean checkpointsInJobManagerMemory(PipelineOptions options) {
-    if (!flinkCheckpoints(options)) {
+    if (!flinkCheckpoints(options) || !embeddedFlink(options)) {
       return false;
     }
     FlinkPipelineOptions flink = options.as(FlinkPipelineOptions.class);
-    String master = flink.getFlinkMaster();
-    boolean embedded = master == null || master.equals("[local]") || master.equals("[auto]");
-    return embedded
-        && flink.getStateBackendStoragePath() == null
+    return flink.getStateBackendStoragePath() == null
         && flink.getFlinkConfDir() == null
         && System.getenv("FLINK_CONF_DIR") == null;
   }

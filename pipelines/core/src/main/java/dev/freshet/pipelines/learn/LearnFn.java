@@ -135,6 +135,9 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
 
   private transient CandidateLearner learner;
 
+  /** Late examples this DoFn instance saw (for its warnings: the 1st, 2nd, 4th, 8th, ...). */
+  private transient long lateSeen;
+
   LearnFn(Config config) {
     this.config = config;
   }
@@ -364,9 +367,6 @@ final class LearnFn extends DoFn<KV<String, Example>, KV<String, String>> {
           lateSeen);
     }
   }
-
-  /** Late examples this DoFn instance saw (for its warnings: the 1st, 2nd, 4th, 8th, ...). */
-  private transient long lateSeen;
 
   /** The end of the release step holding {@code labelTimeMillis}. */
   private static long stepEnd(long labelTimeMillis) {

@@ -1,6 +1,7 @@
 package dev.freshet.pipelines.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.Assume.assumeTrue;
 
 import org.apache.beam.sdk.options.ExperimentalOptions;
 import org.apache.beam.sdk.options.PipelineOptionsFactory;
@@ -80,11 +81,9 @@ public class LauncherTest {
   }
 
   private static boolean flagged(String... args) {
-    org.junit.Assume.assumeTrue(System.getenv("FLINK_CONF_DIR") == null);
+    assumeTrue(System.getenv("FLINK_CONF_DIR") == null);
     return Launcher.checkpointsInJobManagerMemory(
-        PipelineOptionsFactory.fromArgs(args)
-            .withoutStrictParsing()
-            .as(org.apache.beam.runners.flink.FlinkPipelineOptions.class));
+        PipelineOptionsFactory.fromArgs(args).withoutStrictParsing().create());
   }
 
   @Test

@@ -551,17 +551,12 @@ public class LearnPipelineTest {
     TestStream.Builder<KV<String, Example>> stream =
         TestStream.create(KvCoder.of(StringUtf8Coder.of(), Example.ExampleCoder.of()));
     for (Example e : examples) {
-      stream =
-          stream.addElements(
-              TimestampedValue.of(
-                  KV.of("learner", e), new org.joda.time.Instant(e.labelTimeMillis())));
+      stream = stream.addElements(atLabelTime(e));
     }
     TestStream<KV<String, Example>> input =
         stream
             .advanceWatermarkTo(new org.joda.time.Instant(newest + 3_600_000))
-            .addElements(
-                TimestampedValue.of(
-                    KV.of("learner", held), new org.joda.time.Instant(held.labelTimeMillis())))
+            .addElements(atLabelTime(held))
             .advanceWatermarkToInfinity();
     LearnFn.Config config =
         new LearnFn.Config(
@@ -578,6 +573,11 @@ public class LearnPipelineTest {
 
     assertThat(counter(result, "learn_examples_late")).isEqualTo(1);
     assertThat(counter(result, "learn_examples")).isEqualTo(examples.size() + 1);
+  }
+
+  /** {@code e} as the learner's input: keyed as one learner, stamped with its label time. */
+  private static TimestampedValue<KV<String, Example>> atLabelTime(Example e) {
+    return TimestampedValue.of(KV.of("learner", e), new org.joda.time.Instant(e.labelTimeMillis()));
   }
 
   /**

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.beam.sdk.PipelineResult;
+import org.apache.beam.sdk.options.PipelineOptionsFactory;
 
 /**
  * The systems the benchmark compares, by name: the plain loop ({@link PlainLoopServer}), and serve
@@ -155,10 +156,14 @@ final class SystemsUnderTest {
         : List.of();
   }
 
-  /** Whether {@code args} turn Flink's checkpointing on. */
+  /** Whether {@code args}, given to Flink, turn its checkpointing on. */
   static boolean checkpoints(List<String> args) {
-    return args.stream()
-        .anyMatch(a -> a.startsWith("--checkpointingInterval=") && !a.endsWith("=0"));
+    List<String> onFlink = new ArrayList<>(args);
+    onFlink.add("--runner=FlinkRunner");
+    return Launcher.flinkCheckpoints(
+        PipelineOptionsFactory.fromArgs(onFlink.toArray(new String[0]))
+            .withoutStrictParsing()
+            .create());
   }
 
   static boolean isFlink(String system) {

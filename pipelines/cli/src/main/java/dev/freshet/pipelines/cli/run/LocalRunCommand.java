@@ -32,7 +32,6 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.runners.flink.FlinkRunner;
 import org.apache.beam.sdk.PipelineResult;
 import org.apache.beam.sdk.options.PipelineOptions;
@@ -220,11 +219,7 @@ public final class LocalRunCommand {
   /** Whether the run's jobs go to a Flink cluster elsewhere (not the embedded mini-cluster). */
   private static boolean remoteFlink(String[] given) {
     PipelineOptions o = PipelineOptionsFactory.fromArgs(given).withoutStrictParsing().create();
-    if (o.getRunner() != FlinkRunner.class) {
-      return false;
-    }
-    String master = o.as(FlinkPipelineOptions.class).getFlinkMaster();
-    return master != null && !master.startsWith("[");
+    return o.getRunner() == FlinkRunner.class && !Launcher.embeddedFlink(o);
   }
 
   /**
