@@ -50,8 +50,10 @@ import picocli.CommandLine.Option;
  * --events} produced as fast as possible:
  *
  * <ul>
- *   <li><b>throughput</b>: predictions consumed from the first after the backlog started to the
- *       last, divided by that time (as {@link ServeBenchmark}'s backlog phase);
+ *   <li><b>throughput</b>, two rates (as {@link ServeBenchmark}'s backlog phase, see {@link
+ *       Throughput}): predictions consumed from the first after the backlog started to the last,
+ *       divided by that time; and the backlog's events over the time from its start to its last
+ *       prediction ("worked off"), which also counts the wait for the first prediction;
  *   <li><b>CPU per event</b>: utime + stime of each cluster process ({@code /proc/<pid>/stat}) from
  *       the backlog's start to its last prediction, divided by the events: the TaskManagers (the
  *       job), and for context the brokers, the JobManager and this harness (producer and consumer);
@@ -193,7 +195,6 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
       String jobId,
       TreeSet<String> taskManagers,
       Throughput throughput,
-      double workSeconds,
       double produceSeconds,
       Map<String, Long> cpuNanos,
       long harnessCpuNanos,
@@ -399,7 +400,6 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
       sender.backlog(phase, events);
       double produceSeconds = (System.nanoTime() - t0) / 1e9;
       boolean complete = waitFor(() -> phase.received.get() >= events, timeoutSeconds);
-      double workSeconds = (System.nanoTime() - t0) / 1e9;
       Map<String, Long> cpu1 = cpuNanos(cluster);
       long harnessCpu = ProcessCpu.nanos() - harness0;
       double[] window = reader.window();
@@ -409,10 +409,16 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
       long tmCpu = sumOf(cpu, "taskmanager");
       Throughput t =
           new Throughput(
-              events, received, (long) window[1], window[2], tmCpu / 1e3 / Math.max(1, received));
+              events,
+              received,
+              (long) window[1],
+              window[2],
+              Throughput.secondsToLast(phase, t0),
+              tmCpu / 1e3 / Math.max(1, received));
       log(
-          "[run %d, p=%d] %,d of %,d predictions%s; %,.0f events/s (%,d in %.2f s); TaskManagers"
-              + " %.0f µs CPU per event; backlog produced in %.2f s",
+          "[run %d, p=%d] %,d of %,d predictions%s; %,.0f events/s (%,d in %.2f s); worked off"
+              + " in %.2f s from the start: %,.0f events/s; TaskManagers %.0f µs CPU per event;"
+              + " backlog produced in %.2f s",
           run,
           p,
           received,
@@ -421,6 +427,8 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
           t.rate(),
           t.counted(),
           t.seconds(),
+          t.workedOffSeconds(),
+          t.workedOffRate(),
           t.cpuMicrosPerEvent(),
           produceSeconds);
 
@@ -450,7 +458,6 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
           jobId,
           taskManagers,
           t,
-          workSeconds,
           produceSeconds,
           cpu,
           harnessCpu,
@@ -508,10 +515,11 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
   String report(List<RunResult> results, String uptimeStart, String uptimeEnd) {
     StringBuilder sb = new StringBuilder();
     sb.append(
-        "| run | parallelism | TaskManagers used | predictions/s | TaskManagers µs CPU/event"
-            + " (per TM) | brokers µs/event | JobManager µs/event | harness µs/event | TMs idle"
-            + " (cores) | load 1 min before → after |\n");
-    sb.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---|\n");
+        "| run | parallelism | TaskManagers used | predictions/s (first → last) | worked off/s"
+            + " (start → last) | TaskManagers µs CPU/event (per TM) | brokers µs/event |"
+            + " JobManager µs/event | harness µs/event | TMs idle (cores) | load 1 min before →"
+            + " after |\n");
+    sb.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---|\n");
     for (RunResult r : results) {
       long n = Math.max(1, r.throughput().received());
       StringBuilder perTm = new StringBuilder();
@@ -530,7 +538,8 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| %d | %d | %s | %,.0f%s | %.0f (%s) | %.0f | %.0f | %.0f | %.2f | %.1f → %.1f |%n",
+              "| %d | %d | %s | %,.0f%s | %,.0f | %.0f (%s) | %.0f | %.0f | %.0f | %.2f | %.1f → %.1f"
+                  + " |%n",
               r.run(),
               r.parallelism(),
               String.join(", ", r.taskManagers()),
@@ -542,6 +551,7 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
                       r.throughput().received(),
                       r.throughput().events())
                   : "",
+              r.throughput().workedOffRate(),
               r.throughput().cpuMicrosPerEvent(),
               perTm,
               sumOf(r.cpuNanos(), "broker") / 1e3 / n,
@@ -552,7 +562,8 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
               r.loadAfter()));
     }
     for (RunResult r : results) {
-      double workMillis = r.workSeconds() * 1000;
+      double workSeconds = r.throughput().workedOffSeconds();
+      double workMillis = workSeconds * 1000;
       int n = Math.max(1, (int) r.throughput().received());
       sb.append(
           String.format(
@@ -563,9 +574,9 @@ public final class ClusterScaleBenchmark implements Callable<Integer> {
               r.parallelism(),
               r.jobId(),
               r.throughput().received(),
-              r.workSeconds(),
+              workSeconds,
               r.produceSeconds(),
-              r.workSeconds()));
+              workSeconds));
       sb.append(
           "| vertex (chained operators) | subtask | TaskManager | records in/event | records"
               + " out/event | busy % | µs busy per record in | back-pressured % |\n");

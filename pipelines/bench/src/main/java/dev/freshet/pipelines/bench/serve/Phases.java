@@ -216,17 +216,20 @@ final class Phases {
             received,
             (long) window[1],
             window[2],
+            Throughput.secondsToLast(phase, t0),
             cpu / 1e3 / Math.max(1, (long) window[1] + 1));
     log(
         "throughput, %s: %,d of %,d backlog predictions; %,d predictions in %.2f s from"
-            + " the first to the last: %,.0f events/s, %.0f µs CPU per event (backlog produced"
-            + " in %.2f s)",
+            + " the first to the last: %,.0f events/s; worked off in %.2f s from the backlog's"
+            + " start: %,.0f events/s; %.0f µs CPU per event (backlog produced in %.2f s)",
         round,
         received,
         events,
         t.counted(),
         t.seconds(),
         t.rate(),
+        t.workedOffSeconds(),
+        t.workedOffRate(),
         t.cpuMicrosPerEvent(),
         produceSeconds);
     return t;
