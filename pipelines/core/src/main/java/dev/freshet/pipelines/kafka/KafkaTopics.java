@@ -329,7 +329,7 @@ public final class KafkaTopics {
     if (options.getDeliveryGuarantee() == DeliveryGuarantee.EXACTLY_ONCE) {
       requireExactlyOnceRunner(options);
       String group = sinkGroup(options, topic);
-      int shards = partitionsOf(clients, topic);
+      int shards = partitions(clients, topic, "--deliveryGuarantee=EXACTLY_ONCE");
       return new TransactionalKafkaSink(clients, topic, group, shards, eventTime);
     }
     KafkaIO.Write<String, String> write =
@@ -375,8 +375,45 @@ public final class KafkaTopics {
     }
   }
 
-  /** The partitions of {@code topic}: an exactly-once sink's shards, one producer each. */
-  private static int partitionsOf(KafkaClients clients, String topic) {
+  /**
+   * A warning when a splittable-DoFn read of {@code topic} ({@link Launcher#splittableKafkaReads})
+   * leaves partitions unread for seconds: Beam 2.62's Flink runner calls one partition at a time
+   * per subtask, for up to 10 s or 10,000 records, and under steady traffic a call lasts that long,
+   * so a subtask with more than one partition reads them in turn. Measured at 200 events/s on one
+   * subtask: p99 0.65 s with one partition, 10.7 s with two (docs/benchmarks/serve.md). Empty when
+   * no subtask must read two partitions; {@code parallelism} of 0 or less (not given) is taken as
+   * 1, Flink's default.
+   */
+  public static Optional<String> partitionsReadInTurn(
+      String topic, int partitions, int parallelism) {
+    int subtasks = Math.max(1, parallelism);
+    if (partitions <= subtasks) {
+      return Optional.empty();
+    }
+    int perSubtask = (partitions + subtasks - 1) / subtasks;
+    return Optional.of(
+        String.format(
+            Locale.ROOT,
+            "topic %s has %d partitions for %d reader subtask(s) (--parallelism): with"
+                + " checkpoints, Beam 2.62 on Flink reads Kafka as a splittable DoFn, one partition"
+                + " at a time per subtask for up to 10 s each under steady traffic, so a subtask"
+                + " holding %d partitions leaves each unread for up to %d s and its events wait"
+                + " that long. For low latency give --parallelism of at least %d (subtasks take"
+                + " partitions by hash, so some may still share), read a topic with fewer"
+                + " partitions, or run without checkpoints (docs/benchmarks/serve.md)",
+            topic,
+            partitions,
+            subtasks,
+            perSubtask,
+            (perSubtask - 1) * 10,
+            partitions));
+  }
+
+  /**
+   * The partitions of {@code topic}; a failure names {@code purpose}, what asked for them (an
+   * exactly-once sink's shards are its partitions, one producer each).
+   */
+  public static int partitions(KafkaClients clients, String topic, String purpose) {
     try (Admin admin = Admin.create(clients.config(Map.of()))) {
       return admin
           .describeTopics(List.of(topic))
@@ -388,7 +425,8 @@ public final class KafkaTopics {
     } catch (ExecutionException | TimeoutException e) {
       Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
       throw new IllegalStateException(
-          "--deliveryGuarantee=EXACTLY_ONCE: could not read the partitions of topic "
+          purpose
+              + ": could not read the partitions of topic "
               + topic
               + " at "
               + clients.describe()

@@ -105,6 +105,15 @@ public final class Launcher {
     return all.toArray(new String[0]);
   }
 
+  /**
+   * Whether a Flink job reads Kafka as a splittable DoFn ({@value #SDF_READS}, which {@link
+   * #withExactRestores} adds to restorable jobs).
+   */
+  public static boolean splittableKafkaReads(PipelineOptions options) {
+    return options.getRunner() == FlinkRunner.class
+        && ExperimentalOptions.hasExperiment(options, SDF_READS);
+  }
+
   /** Whether {@code options} run on Flink with checkpointing on. */
   public static boolean flinkCheckpoints(PipelineOptions options) {
     if (options.getRunner() != FlinkRunner.class) {

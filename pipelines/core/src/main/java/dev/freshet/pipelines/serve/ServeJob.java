@@ -13,7 +13,10 @@ import java.io.PrintStream;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import org.apache.beam.runners.flink.FlinkPipelineOptions;
 import org.apache.beam.sdk.PipelineResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Launching {@link ServePipeline}: checks Kafka and the registry up front (failing fast with what
@@ -32,6 +35,7 @@ public final class ServeJob {
               + String.join(" ", Launcher.DIRECT_DEFAULTS)
               + " on the direct runner.");
 
+  private static final Logger LOG = LoggerFactory.getLogger(ServeJob.class);
   private static final Duration KAFKA_CHECK_TIMEOUT = Duration.ofSeconds(5);
 
   private ServeJob() {}
@@ -64,6 +68,14 @@ public final class ServeJob {
     ServePipeline.inputs(options, spec).forEach(EncodedTopic::check);
     KafkaClients kafka = KafkaClients.of(options);
     KafkaTopics.requireReachable(kafka, ServePipeline.topics(options, spec), KAFKA_CHECK_TIMEOUT);
+    if (Launcher.splittableKafkaReads(options)) {
+      String events = options.getEventsTopic();
+      KafkaTopics.partitionsReadInTurn(
+              events,
+              KafkaTopics.partitions(kafka, events, "serve's reader check"),
+              options.as(FlinkPipelineOptions.class).getParallelism())
+          .ifPresent(LOG::warn);
+    }
     String version = requireServableModel(options.getRegistry(), spec);
     out.printf(
         "Freshet serve: spec '%s' (fingerprint %s), model %s from %s, Kafka %s, runner %s%n",

@@ -54,6 +54,21 @@ public class LauncherTest {
         .containsOnlyOnce("--experiments=beam_fn_api");
   }
 
+  @Test
+  public void splittableReadsAreTheRestorableFlinkJobs() {
+    assertThat(splittable("--runner=FlinkRunner", "--checkpointingInterval=2000")).isTrue();
+    assertThat(splittable("--runner=FlinkRunner")).isFalse();
+    assertThat(splittable("--runner=DirectRunner", "--experiments=" + Launcher.SDF_READS))
+        .isFalse();
+  }
+
+  private static boolean splittable(String... args) {
+    return Launcher.splittableKafkaReads(
+        PipelineOptionsFactory.fromArgs(Launcher.withRunnerDefaults(args))
+            .withoutStrictParsing()
+            .create());
+  }
+
   /** The embedded cluster's default checkpoint storage (5 MB of JobManager memory) is named. */
   @Test
   public void checkpointsOnAnEmbeddedClusterWithoutAStoragePathAreFlagged() {

@@ -38,8 +38,8 @@ import picocli.CommandLine.Option;
  * PlainLoopServer}: KafkaConsumer → the same feature code → the same DJL scorer → KafkaProducer) in
  * the same run, on the same in-process Kafka broker and in the same JVM.
  *
- * <p>Per system, on fresh topics (2 partitions) and a fresh model registry (two untrained models of
- * the production network size, hidden layers 64 and 32):
+ * <p>Per system, on fresh topics ({@code --partitions}, 2) and a fresh model registry (two
+ * untrained models of the production network size, hidden layers 64 and 32):
  *
  * <ol>
  *   <li><b>start-up and vector check</b>: {@code --verifyEvents} events with fixed ids and event
@@ -98,7 +98,7 @@ import picocli.CommandLine.Option;
           + " loop baseline in the same run, and writes a Markdown table."
     })
 public final class ServeBenchmark implements Callable<Integer> {
-  private static final int PARTITIONS = 2;
+  @CommandLine.Spec CommandLine.Model.CommandSpec commandSpec;
 
   @Option(
       names = "--systems",
@@ -141,6 +141,14 @@ public final class ServeBenchmark implements Callable<Integer> {
               + " times in a run, so most payments meet keys that already have state"
               + " (default: ${DEFAULT-VALUE}).")
   int riders = 0;
+
+  @Option(
+      names = "--partitions",
+      description =
+          "Partitions of each fresh topic. On Flink with checkpoints, Beam 2.62's splittable"
+              + " reader reads one partition at a time per subtask, up to 10 s each"
+              + " (docs/benchmarks/serve.md) (default: ${DEFAULT-VALUE}).")
+  int partitions = 2;
 
   @Option(
       names = "--throughputEvents",
@@ -294,7 +302,7 @@ public final class ServeBenchmark implements Callable<Integer> {
     for (String s : systems) {
       if (!SystemsUnderTest.KNOWN.contains(s)) {
         throw new CommandLine.ParameterException(
-            new CommandLine(this),
+            commandSpec.commandLine(),
             "unknown system '" + s + "' (" + String.join(", ", SystemsUnderTest.KNOWN) + ")");
       }
     }
@@ -307,15 +315,19 @@ public final class ServeBenchmark implements Callable<Integer> {
                             SystemsUnderTest.FLINK_VARIANTS.getOrDefault(s, List.of())));
     if (checkpoints && !Object.class.getModule().isOpen("java.util", getClass().getModule())) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this),
+          commandSpec.commandLine(),
           "checkpoints on the embedded Flink cluster need Flink's JVM flags for Java 17 (the"
               + " parent POM's flink.java.opens, e.g. --add-opens=java.base/java.util=ALL-UNNAMED):"
               + " without them every checkpoint fails and the job restarts (docs/faults.md). Add"
               + " them to the java command.");
     }
+    if (partitions < 1) {
+      throw new CommandLine.ParameterException(
+          commandSpec.commandLine(), "--partitions must be 1 or more, got " + partitions);
+    }
     if (throughputWarmupRounds < 0 || throughputRounds < 1) {
       throw new CommandLine.ParameterException(
-          new CommandLine(this),
+          commandSpec.commandLine(),
           "--throughputWarmupRounds must be 0 or more and --throughputRounds 1 or more, got "
               + throughputWarmupRounds
               + " and "
@@ -379,7 +391,7 @@ public final class ServeBenchmark implements Callable<Integer> {
     payments.rewind();
     String prefix = (++runs) + "-" + system + "-";
     Topics topics = new Topics(prefix);
-    KafkaTopics.create(kafka, PARTITIONS, List.of(topics.all()), Map.of());
+    KafkaTopics.create(kafka, partitions, List.of(topics.all()), Map.of());
     Path registryDir = work.resolve(prefix + "registry");
     ModelRegistry registry = ModelRegistry.at(registryDir.toString());
     String v1 = registerModel(registry, 1);
@@ -461,7 +473,7 @@ public final class ServeBenchmark implements Callable<Integer> {
         throughputWarmupRounds,
         throughputRounds,
         ridersLabel(),
-        PARTITIONS,
+        partitions,
         Runtime.getRuntime().availableProcessors(),
         Runtime.getRuntime().maxMemory() >> 20,
         collectors());
