@@ -24,6 +24,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -590,10 +591,28 @@ public final class LocalCluster implements AutoCloseable {
         .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
   }
 
-  /** Ports handed out in this JVM: the system may offer a port it just gave out again. */
+  /** Ports handed out in this JVM: a port given out is not free again until its process binds. */
   private static final Set<Integer> GIVEN_PORTS = ConcurrentHashMap.newKeySet();
 
+  /** Where {@link #freePort} looks: below the kernel's ephemeral ports (32768 on Linux). */
+  private static final int LOWEST_PORT = 10_000;
+
+  /**
+   * A port free now, below the kernel's ephemeral range. A port the system hands out for {@code new
+   * ServerSocket(0)} is an ephemeral one, which is also the source port of outgoing connections: a
+   * client retrying a broker that is not listening yet can be given that very port and connect to
+   * itself (TCP simultaneous open), and then holds it, so the broker fails with "Address already in
+   * use" (seen in a CI-like run, after "Buffer underflow while parsing response for request ...
+   * API_VERSIONS" from a client reading its own request).
+   */
   private static int freePort() {
+    int below = ephemeralPortsFrom();
+    for (int tries = 0; below > LOWEST_PORT + 100 && tries < 1_000; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
+      if (!GIVEN_PORTS.contains(port) && bindable(port) && GIVEN_PORTS.add(port)) {
+        return port;
+      }
+    }
     while (true) {
       try (ServerSocket socket = new ServerSocket(0)) {
         if (GIVEN_PORTS.add(socket.getLocalPort())) {
@@ -602,6 +621,25 @@ public final class LocalCluster implements AutoCloseable {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+    }
+  }
+
+  private static boolean bindable(int port) {
+    try (ServerSocket socket = new ServerSocket(port)) {
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** The lowest ephemeral port (Linux's ip_local_port_range); 32768 where it cannot be read. */
+  private static int ephemeralPortsFrom() {
+    try {
+      // One line, "32768<TAB>60999". Files.readString reads /proc files short (their size is 0).
+      List<String> lines = Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+      return Integer.parseInt(lines.get(0).trim().split("\\s+")[0]);
+    } catch (IOException | RuntimeException e) {
+      return 32_768;
     }
   }
 
