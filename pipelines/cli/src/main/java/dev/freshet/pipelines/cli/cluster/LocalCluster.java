@@ -597,6 +597,8 @@ public final class LocalCluster implements AutoCloseable {
   /** Where {@link #freePort} looks: below the kernel's ephemeral ports (32768 on Linux). */
   private static final int LOWEST_PORT = 10_000;
 
+  private static final int EPHEMERAL_PORTS_FROM = ephemeralPortsFrom();
+
   /**
    * A port free now, below the kernel's ephemeral range. A port the system hands out for {@code new
    * ServerSocket(0)} is an ephemeral one, which is also the source port of outgoing connections: a
@@ -606,10 +608,9 @@ public final class LocalCluster implements AutoCloseable {
    * API_VERSIONS" from a client reading its own request).
    */
   private static int freePort() {
-    int below = ephemeralPortsFrom();
-    for (int tries = 0; below > LOWEST_PORT + 100 && tries < 1_000; tries++) {
-      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, below);
-      if (!GIVEN_PORTS.contains(port) && bindable(port) && GIVEN_PORTS.add(port)) {
+    for (int tries = 0; EPHEMERAL_PORTS_FROM > LOWEST_PORT + 100 && tries < 1_000; tries++) {
+      int port = ThreadLocalRandom.current().nextInt(LOWEST_PORT, EPHEMERAL_PORTS_FROM);
+      if (bindable(port) && GIVEN_PORTS.add(port)) {
         return port;
       }
     }
